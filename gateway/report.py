@@ -140,7 +140,7 @@ class InterchangeReport:
         leaves: list[str] = []
         for g in self.groups:
             if g.rejected_itself:
-                leaves.extend("rejected" for _ in g.transactions or [None])
+                leaves.extend(["rejected"] * max(1, len(g.transactions)))
             else:
                 leaves.extend(t.status for t in g.transactions)
         return rollup(leaves, self.rejected_itself)

@@ -1,0 +1,112 @@
+"""Validate one message against its implementation guide and put the defects on its report.
+
+Who calls: ``gateway.validate.run`` for every ``Message`` event a reader yields.
+X12 sets first try the compiled fast pattern (``fast.compile_set``); a set that does not match,
+every EDIFACT message, and callers that ask for it go through the precise path: the structure
+walk plus element checks, which produce defects with exact positions for the acks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from gateway.grammar.model import MessageGrammar
+from gateway.report import Defect
+from gateway.stream import Message, SegmentToken
+from gateway.validate.fast import compile_set
+from gateway.validate.segments import check_segment
+from gateway.validate.structure import walk
+
+GuideLookup = Callable[[Message], MessageGrammar | None]
+_HL_CACHE: dict[tuple[bytes, bytes], re.Pattern[bytes]] = {}
+
+
+def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = False) -> bool:
+    """Validate ``msg``; defects go to ``msg.report.errors``. Returns True when the fast path
+    alone decided (the set is valid)."""
+    if not precise and msg.blob is not None and msg.raw is None:
+        d = msg.delimiters
+        joint = msg.blob_sep
+        pat = compile_set(grammar, d.element.encode("latin-1"), d.component.encode("latin-1"),
+                          (d.repetition or "").encode("latin-1"), joint)
+        if pat is not None and pat.fullmatch(msg.blob + joint) is not None:
+            if not grammar.hl_levels or _hl_ok_fast(msg, grammar):
+                return True
+    precise_check(msg, grammar)
+    return False
+
+
+def precise_check(msg: Message, grammar: MessageGrammar) -> None:
+    tokens = msg.tokens()
+    errors = msg.report.errors
+    decimal = msg.delimiters.decimal
+    for tok, node, loop_id, defects in walk(grammar, tokens):
+        errors.extend(defects)
+        if node is not None and node.usage != "N":
+            errors.extend(check_segment(node.segment, tok, decimal=decimal, loop_id=loop_id))
+    if grammar.hl_levels:
+        errors.extend(check_hierarchy(tokens, grammar.hl_levels))
+
+
+def _hl_ok_fast(msg: Message, grammar: MessageGrammar) -> bool:
+    d = msg.delimiters
+    key = (d.element.encode("latin-1"), msg.blob_sep)
+    pat = _HL_CACHE.get(key)
+    if pat is None:
+        e, j = key
+        cls = b"([^" + re.escape(e) + re.escape(j[:1]) + b"]*)"
+        pat = re.compile(b"(?:^|" + re.escape(j) + b")HL" + re.escape(e) + cls + re.escape(e)
+                         + cls + re.escape(e) + cls)
+        _HL_CACHE[key] = pat
+    assert msg.blob is not None
+    levels: dict[bytes, bytes] = {}
+    for n, (hl01, hl02, hl03) in enumerate(pat.findall(msg.blob), start=1):
+        if hl01 != str(n).encode() or (hl02 and hl02 not in levels):
+            return False
+        allowed = grammar.hl_levels.get(hl03.decode("latin-1"))
+        parent = levels.get(hl02, b"").decode("latin-1") if hl02 else ""
+        if allowed is None or parent not in allowed:
+            return False
+        levels[hl01] = hl03
+    return True
+
+
+def check_hierarchy(tokens: list[SegmentToken], rules: dict[str, frozenset[str]]
+                    ) -> list[Defect]:
+    """HL01 counts 1, 2, 3…; HL02 names an earlier HL; HL03's level may sit under its parent's
+    level (``rules``: level → allowed parent levels, "" for the top)."""
+    out: list[Defect] = []
+    levels: dict[str, str] = {}
+    expected = 1
+    for t in tokens:
+        if t.tag != "HL":
+            continue
+        hl01, hl02, hl03 = t.value(1), t.value(2), t.value(3)
+
+        def bad(code: str, seq: int, msg: str, value: str, t: SegmentToken = t) -> None:
+            out.append(Defect(code, f"HL at position {t.position}: {msg}", offset=t.offset,
+                              segment="HL", segment_position=t.position, element=f"HL{seq:02d}",
+                              element_seq=seq, data_ele={1: "628", 2: "734", 3: "735"}[seq],
+                              value=value))
+
+        if hl01 != str(expected):
+            bad("segment.hierarchy", 1, f"HL01 {hl01!r} should be {expected}: HL numbers count "
+                "up by one from 1", hl01)
+        expected = (int(hl01) if hl01.isdigit() else expected) + 1
+        parent = ""
+        if hl02:
+            if hl02 not in levels:
+                bad("element.hl_parent", 2, f"HL02 {hl02!r} does not name an earlier HL", hl02)
+                levels[hl01] = hl03
+                continue
+            parent = levels[hl02]
+        allowed = rules.get(hl03)
+        if allowed is None:
+            bad("element.invalid_code", 3, f"HL03 {hl03!r} is not a hierarchical level of this "
+                "guide", hl03)
+        elif parent not in allowed:
+            where = f"under level {parent!r}" if parent else "at the top"
+            bad("element.hl_parent", 2, f"level {hl03!r} cannot sit {where}", hl02)
+        levels[hl01] = hl03
+    return out

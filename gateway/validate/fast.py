@@ -1,0 +1,206 @@
+"""Compile an X12 grammar into one regular expression per transaction set.
+
+Valid data is the common case and per-element Python work is what makes validators slow
+(notes/validator-speed.md: per-element checks top out near 10 MB/s). So each transaction set
+grammar becomes one bytes pattern: segments with their elements (type, length, codes),
+composites, repetitions and syntax notes (as look-aheads), inside the loop structure with
+possessive quantifiers (Python 3.11) so a mismatch fails fast instead of backtracking.
+
+Contract: a transaction set that matches is valid for the precise path too (the pattern is
+never looser than ``gateway.validate.values`` and ``segments``); one that does not match goes
+to the precise path, which finds the defects. Being stricter than needed only costs time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.grammar.model import (
+    CompositeDef,
+    ElementDef,
+    LoopNode,
+    MessageGrammar,
+    Node,
+    SegmentDef,
+    SegmentNode,
+    SyntaxRule,
+)
+
+_MONTH = rb"(?:0[1-9]|1[0-2])"
+_DAY = rb"(?:0[1-9]|[12]\d|3[01])"
+# month/day combinations; 29 February only in years divisible by 4 (as values.valid_date)
+_MD = (rb"(?:(?:0[13578]|1[02])(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)(?:0[1-9]|[12]\d|30)"
+       rb"|02(?:0[1-9]|1\d|2[0-8]))")
+_LEAP = rb"(?:[02468][048]|[13579][26])"
+_TIME = rb"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\d\d?)?)?"
+
+
+class Unsupported(Exception):
+    """The element cannot be expressed as a fast pattern: its segment always goes slow."""
+
+
+def _date(d: ElementDef) -> bytes:
+    alts = []
+    for n in (6, 8):
+        if d.min_len <= n <= d.max_len:
+            yy = rb"\d\d" if n == 8 else b""
+            alts.append(rb"(?:" + yy + rb"\d\d" + _MD + rb"|" + yy + _LEAP + rb"0229)")
+    if not alts:
+        raise Unsupported
+    return b"(?:" + b"|".join(alts) + b")"
+
+
+def _value(d: ElementDef, text: bytes) -> bytes:
+    """Pattern of one non-empty value. ``text`` is the class of allowed characters."""
+    t = d.data_type
+    if d.regex is not None or t == "B":
+        raise Unsupported
+    if d.codes is not None:
+        codes = sorted((c for c in d.codes if d.min_len <= len(c) <= d.max_len), key=len,
+                       reverse=True)
+        if not codes:
+            return rb"(?!)"
+        return b"(?:" + b"|".join(re.escape(c.encode("latin-1")) for c in codes) + b")"
+    lo, hi = max(d.min_len, 1), d.max_len
+    if t == "DT":
+        return _date(d)
+    if t == "TM":
+        if lo > 8 or hi < 4:
+            raise Unsupported
+        return b"(?=\\d{%d,%d}(?!\\d))" % (max(lo, 4), min(hi, 8)) + _TIME
+    if t.startswith("N") and t[1:].isdigit():
+        return b"-?\\d{%d,%d}" % (lo, hi)
+    if t == "R":
+        # digits count, sign and decimal point do not
+        return (b"-?(?:\\d{%d,%d}(?![\\d.])|(?=\\.?\\d)(?=[\\d.]{%d,%d}(?![\\d.]))"
+                b"\\d*\\.\\d*)" % (lo, hi, lo + 1, hi + 1))
+    return text + b"{%d,%d}" % (lo, hi)
+
+
+def _present(k: int, sep: bytes, stop: bytes) -> bytes:
+    """Look-ahead body: element ``k`` (1-based, after the tag) is present."""
+    return b"(?:[^" + stop + b"]*" + sep + b"){%d}[^" % k + stop + b"]" if k else b""
+
+
+def _rules(rules: tuple[SyntaxRule, ...], sep: bytes, stop: bytes) -> bytes:
+    out = b""
+    for r in rules:
+        p = [b"(?=" + _present(k, sep, stop) + b")" for k in r.positions]
+        a = [b"(?!" + _present(k, sep, stop) + b")" for k in r.positions]
+        if r.kind == "P":
+            out += b"(?:" + b"".join(p) + b"|" + b"".join(a) + b")"
+        elif r.kind == "R":
+            out += b"(?:" + b"|".join(p) + b")"
+        elif r.kind == "E":
+            for i in range(len(p)):
+                for j in range(i + 1, len(p)):
+                    out += b"(?!" + p[i] + p[j] + b")"
+        elif r.kind == "C":
+            out += b"(?:" + a[0] + b"|" + b"".join(p[1:]) + b")"
+        elif r.kind == "L":
+            out += b"(?:" + a[0] + b"|(?:" + b"|".join(p[1:]) + b"))"
+    return out
+
+
+def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, bytes]) -> bytes:
+    """Pattern of one element position's content (may be empty when optional)."""
+    elem, comp, rep, term = delims
+    stop = re.escape(elem + comp + rep + term)[:0] + b"".join(
+        re.escape(bytes([c])) for c in set(elem + comp + rep + term))
+    text = b"[^" + stop + b"\\x00-\\x1f]"
+    if d.usage == "N":
+        return b""
+    if isinstance(d, ElementDef):
+        one = _value(d, text)
+    else:
+        if d.syntax:
+            raise Unsupported
+        parts = []
+        for c in d.components:
+            if c.usage == "N":
+                parts.append(b"")
+                continue
+            v = _value(c, text)
+            parts.append(v if c.usage == "R" else b"(?:" + v + b")?")
+        # trailing optional components may be left out
+        one = parts[-1] if parts else b""
+        for i in range(len(parts) - 2, -1, -1):
+            need = any(c.usage == "R" for c in d.components[i + 1:])
+            tail = re.escape(comp) + b"(?>" + one + b")"
+            one = parts[i] + (tail if need else b"(?:" + tail + b")?")
+        if not any(c.usage == "R" for c in d.components):
+            one = b"(?=[^" + stop + b"])" + one  # present means some component has a value
+    if d.repeat > 1 and rep:
+        one = one + b"(?:" + re.escape(rep) + one + b"){0,%d}" % (d.repeat - 1)
+    return one if d.usage == "R" else b"(?:" + one + b")?"
+
+
+def segment_pattern(sd: SegmentDef, delims: tuple[bytes, bytes, bytes, bytes]) -> bytes:
+    elem, comp, rep, term = delims
+    stop = b"".join(re.escape(bytes([c])) for c in set(elem + term))
+    body = b""
+    els = list(sd.elements)
+    # build from the end: trailing optional elements (and their separators) may be left out
+    for i in range(len(els) - 1, -1, -1):
+        need = any(e.usage == "R" for e in els[i + 1:])
+        inner = re.escape(elem) + b"(?>" + _element(els[i], delims) + b")" + body
+        body = inner if (need or els[i].usage == "R") else b"(?:" + inner + b")?"
+    rules = _rules(sd.syntax, re.escape(elem), stop) if sd.syntax else b""
+    return re.escape(sd.tag.encode("latin-1")) + (b"(?=" + rules + b")" if rules else b"") + body
+
+
+def _nodes(nodes: tuple[Node, ...], delims: tuple[bytes, bytes, bytes, bytes], joint: bytes,
+           seen: dict[str, bytes]) -> bytes:
+    out = b""
+    for n in nodes:
+        if isinstance(n, SegmentNode):
+            if n.usage == "N":
+                continue
+            if n.tag not in seen:
+                seen[n.tag] = segment_pattern(n.segment, delims)
+            pat = b"(?:" + seen[n.tag] + joint + b")"
+            lo = 1 if n.usage == "R" else 0
+            out += pat + _quant(lo, n.max_use)
+        else:
+            if n.usage == "N":
+                continue
+            trig = n.trigger
+            if trig.tag not in seen:
+                seen[trig.tag] = segment_pattern(trig.segment, delims)
+            inner = b"(?:" + seen[trig.tag] + joint + b")" + _nodes(n.children[1:], delims,
+                                                                   joint, seen)
+            lo = 1 if n.usage == "R" else 0
+            out += b"(?:" + inner + b")" + _quant(lo, n.repeat)
+    return out
+
+
+def _quant(lo: int, hi: int | None) -> bytes:
+    if hi is None:
+        return b"{%d,}+" % lo
+    if lo == hi == 1:
+        return b""
+    return b"{%d,%d}+" % (lo, hi)
+
+
+_CACHE: dict[tuple[int, bytes, bytes, bytes, bytes], tuple[MessageGrammar,
+                                                       re.Pattern[bytes] | None]] = {}
+
+
+def compile_set(grammar: MessageGrammar, element: bytes, component: bytes, repetition: bytes,
+                joint: bytes) -> re.Pattern[bytes] | None:
+    """The pattern of ``grammar`` for these delimiters, to be ``fullmatch``ed against the
+    transaction set's segments joined by ``joint`` plus a final ``joint``; None when some part
+    of the grammar cannot be expressed (every set then takes the precise path)."""
+    key = (id(grammar), element, component, repetition, joint)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is grammar:
+        return hit[1]
+    term = joint.strip() or joint
+    delims = (element, component, repetition, term)
+    pattern: re.Pattern[bytes] | None
+    try:
+        pattern = re.compile(_nodes(grammar.body, delims, re.escape(joint), {}), re.DOTALL)
+    except (Unsupported, re.error, OverflowError, RecursionError):
+        pattern = None
+    _CACHE[key] = (grammar, pattern)
+    return pattern
