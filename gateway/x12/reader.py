@@ -436,6 +436,7 @@ class _Reader:
             yield from self._end_group(st, None, offset)
         checks.interchange_trailer(st.ix, self._split(st, seg), st.group_count, offset)
         st.ix.envelope["closed"] = True
+        st.ix.envelope["end"] = offset + len(seg) + len(st.delims.segment.encode(st.encoding))
 
     def _stray(self, st: _Open, seg: bytes, offset: int) -> None:
         tag = seg.split(st.delims.element.encode("latin-1"), 1)[0][:8].decode("latin-1",
@@ -451,6 +452,7 @@ class _Reader:
             yield from self._end_tx(st, None, self.base)
         if st.group is not None:
             yield from self._end_group(st, None, self.base)
+        ix.envelope.setdefault("end", self.base)
         if not ix.envelope.get("closed"):
             ix.errors.append(Defect("isa.eof", f"interchange {ix.control_number} has no IEA "
                                     "trailer: the file ends or a new ISA starts at byte "
