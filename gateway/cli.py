@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence as Seq
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from gateway.report import Defect, FileReport
 from gateway.validate.run import Options, validate_file
@@ -35,8 +36,8 @@ def _error_line(file: str, d: Defect) -> str:
            f"{element} {d.message}"
 
 
-def print_human(r: FileReport, out: object = sys.stdout) -> None:
-    w = out.write  # type: ignore[attr-defined]
+def print_human(r: FileReport, out: IO[str] | None = None) -> None:
+    w = (out or sys.stdout).write
     for d in r.errors:
         w(_error_line(r.file, d) + "\n")
     for ix in r.interchanges:

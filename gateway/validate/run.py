@@ -85,7 +85,7 @@ def validate_file(source: Path | str | BinaryIO, opts: Options | None = None, *,
         stream: BinaryIO = open(source, "rb") if isinstance(source, (str, Path)) else source
     except OSError as exc:
         report.unreadable = True
-        report.errors.append(Defect("file.unreadable", f"{label}: cannot open: {exc.strerror}"))
+        report.errors.append(Defect("file.unreadable", f"cannot open: {exc.strerror}"))
         return report
     try:
         head = stream.read(4096)
@@ -105,12 +105,12 @@ def validate_file(source: Path | str | BinaryIO, opts: Options | None = None, *,
                 "file.not_edi"
             what = "the file is empty" if code == "file.empty" else \
                 "no ISA, UNA or UNB header at the start of the file"
-            report.errors.append(Defect(code, f"{label}: {what}", offset=0))
+            report.errors.append(Defect(code, what, offset=0))
             return report
         _run(_Rejoin(head, stream), standard, opts, report, read_back)  # type: ignore[arg-type]
     except ReadError as exc:
         report.unreadable = not report.interchanges
-        report.errors.append(Defect(exc.code, f"{label}: {exc.message}", offset=exc.offset))
+        report.errors.append(Defect(exc.code, exc.message, offset=exc.offset))
     finally:
         if isinstance(source, (str, Path)):
             stream.close()
