@@ -78,15 +78,17 @@ def _value(d: ElementDef, text: bytes) -> bytes:
 
 
 def _present(k: int, sep: bytes, stop: bytes) -> bytes:
-    """Look-ahead body: element ``k`` (1-based, after the tag) is present."""
-    return b"(?:[^" + stop + b"]*" + sep + b"){%d}[^" % k + stop + b"]" if k else b""
+    """Look-ahead body: the ``k``-th value after ``k`` separators is present (elements are
+    looked at from the tag, so element n is k = n; components from the composite's start,
+    so component n is k = n - 1)."""
+    return b"(?:[^" + stop + b"]*" + sep + b"){%d}[^" % k + stop + b"]"
 
 
-def _rules(rules: tuple[SyntaxRule, ...], sep: bytes, stop: bytes) -> bytes:
+def _rules(rules: tuple[SyntaxRule, ...], sep: bytes, stop: bytes, shift: int = 0) -> bytes:
     out = b""
     for r in rules:
-        p = [b"(?=" + _present(k, sep, stop) + b")" for k in r.positions]
-        a = [b"(?!" + _present(k, sep, stop) + b")" for k in r.positions]
+        p = [b"(?=" + _present(k - shift, sep, stop) + b")" for k in r.positions]
+        a = [b"(?!" + _present(k - shift, sep, stop) + b")" for k in r.positions]
         if r.kind == "P":
             out += b"(?:" + b"".join(p) + b"|" + b"".join(a) + b")"
         elif r.kind == "R":
@@ -113,8 +115,6 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
     if isinstance(d, ElementDef):
         one = _value(d, text)
     else:
-        if d.syntax:
-            raise Unsupported
         parts = []
         for c in d.components:
             if c.usage == "N":
@@ -129,24 +129,42 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
             tail = re.escape(comp) + b"(?>" + one + b")"
             one = parts[i] + (tail if need else b"(?:" + tail + b")?")
         if not any(c.usage == "R" for c in d.components):
-            one = b"(?=[^" + stop + b"])" + one  # present means some component has a value
+            # present means some component has a value
+            one = b"(?=" + re.escape(comp) + b"*[^" + stop + b"])" + one
+        if d.syntax:
+            cstop = b"".join(re.escape(bytes([c])) for c in set(elem + comp + rep + term))
+            one = b"(?=" + _rules(d.syntax, re.escape(comp), cstop, shift=1) + b")" + one
     if d.repeat > 1 and rep:
         one = one + b"(?:" + re.escape(rep) + one + b"){0,%d}" % (d.repeat - 1)
     return one if d.usage == "R" else b"(?:" + one + b")?"
 
 
 def segment_pattern(sd: SegmentDef, delims: tuple[bytes, bytes, bytes, bytes]) -> bytes:
+    """One segment without its terminator. Syntax notes are look-aheads placed at the first
+    element they name, so each looks only as far as the elements it needs; R notes (at least
+    one present) also hold when the segment ends before them, so they look from the tag."""
     elem, comp, rep, term = delims
     stop = b"".join(re.escape(bytes([c])) for c in set(elem + term))
+    sep = re.escape(elem)
+    anchored: dict[int, list[SyntaxRule]] = {}
+    from_tag: list[SyntaxRule] = []
+    for rule in sd.syntax:
+        if rule.kind == "R":
+            from_tag.append(rule)
+        else:
+            anchored.setdefault(min(rule.positions), []).append(rule)
     body = b""
     els = list(sd.elements)
     # build from the end: trailing optional elements (and their separators) may be left out
     for i in range(len(els) - 1, -1, -1):
         need = any(e.usage == "R" for e in els[i + 1:])
-        inner = re.escape(elem) + b"(?>" + _element(els[i], delims) + b")" + body
+        seq = els[i].seq
+        rules = anchored.get(seq)
+        look = b"(?=" + _rules(tuple(rules), sep, stop, shift=seq) + b")" if rules else b""
+        inner = sep + look + b"(?>" + _element(els[i], delims) + b")" + body
         body = inner if (need or els[i].usage == "R") else b"(?:" + inner + b")?"
-    rules = _rules(sd.syntax, re.escape(elem), stop) if sd.syntax else b""
-    return re.escape(sd.tag.encode("latin-1")) + (b"(?=" + rules + b")" if rules else b"") + body
+    head = _rules(tuple(from_tag), sep, stop) if from_tag else b""
+    return re.escape(sd.tag.encode("latin-1")) + (b"(?=" + head + b")" if head else b"") + body
 
 
 def _nodes(nodes: tuple[Node, ...], delims: tuple[bytes, bytes, bytes, bytes], joint: bytes,
