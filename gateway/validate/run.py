@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import BinaryIO, Literal
 
 from gateway.acks import AckContext, AckPolicy, ControlNumbers, Sequence, render_acks
@@ -121,19 +122,19 @@ def _run(stream: BinaryIO, standard: Standard, opts: Options, report: FileReport
          read_back: Callable[[int, int | None], bytes]) -> None:
     """``read_back(start, end)`` returns bytes of the file again (the pyx12 engine needs the
     text of each interchange; it is not used on the native path)."""
-    from gateway.validate import guides
-
+    guides = None if opts.envelope_only else _guides()
     for ev in events(stream, standard, opts):
         if isinstance(ev, Message):
             if opts.envelope_only or opts.engine == "pyx12":
                 continue
+            assert guides is not None
             grammar = guides.lookup(ev)
             if grammar is None:
                 _unsupported(ev)
             elif opts.engine == "native":
                 validate_message(ev, grammar, precise=opts.precise)
         elif isinstance(ev, GroupStart):
-            if not opts.envelope_only and opts.engine == "native":
+            if guides is not None and opts.engine == "native":
                 guides.check_group(ev.report, standard)
         elif isinstance(ev, InterchangeEnd):
             report.interchanges.append(ev.report)
@@ -149,6 +150,12 @@ def _run(stream: BinaryIO, standard: Standard, opts: Options, report: FileReport
                     report.errors.append(Defect(exc.code, exc.message))
         elif isinstance(ev, FileDefect):
             report.errors.append(ev.defect)
+
+
+def _guides() -> ModuleType:
+    from gateway.validate import guides
+
+    return guides
 
 
 def _unsupported(msg: Message) -> None:
