@@ -8,7 +8,8 @@ interchange of a file into one ack built from the last envelope, and silently dr
 transaction set whose ST01 does not belong in its group. Here:
 
 * one ack interchange per inbound interchange, sender and receiver swapped (with qualifiers);
-* one GS/ST per acknowledged inbound group; GS08 echoes the inbound GS08;
+* one GS/ST per acknowledged inbound group; a 997's GS08 echoes the inbound GS08, a 999's
+  GS08 and ST03 name its guide, 005010X231A1 (AK103 carries the inbound GS08);
 * every inbound transaction set gets an AK2/AK5 (IK5), whatever its type;
 * AK9 says A, E, P or R from the set statuses and the group's own defects;
 * control numbers come from ``AckContext.numbers`` and the time from ``AckContext.now``,
@@ -134,7 +135,8 @@ def _render_functional(kind: FunctionalAck, ix: InterchangeReport, ctx: AckConte
     date, hhmm = ctx.now.strftime("%Y%m%d"), ctx.now.strftime("%H%M")
     for g in todo:
         gs06 = str(ctx.take("group"))
-        gs08 = g.version or ("005010X231A1" if kind == "999" else "004010")
+        # a 999 names its own guide (X12 005010X231A1); a 997 echoes the inbound version
+        gs08 = "005010X231A1" if kind == "999" else (g.version or "004010")
         w.add("GS", "FA", ctx.app_sender or g.receiver or ix.receiver or "",
               ctx.app_receiver or g.sender or ix.sender or "", date, hhmm, gs06, "X", gs08)
         st02 = f"{ctx.take('transaction'):04d}"

@@ -193,7 +193,8 @@ def test_999_codes_and_st03() -> None:
     text = render_999(interchange(g, version="00501"), ctx()) or ""
     segs = segments(text)
     assert segs[0][81:84] == "*^*"  # ISA11 is the repetition separator in 5010
-    assert "ST*999*0001*005010X222A1" in segs
+    assert "ST*999*0001*005010X231A1" in segs  # the 999 names its own guide
+    assert "AK1*HC*17*005010X222A1" in segs  # AK103 echoes the inbound GS08
     assert "AK1*HC*17*005010X222A1" in segs
     assert "AK2*850*0001*005010X222A1" in segs
     assert "IK3*REF*3**8" in segs and "IK4*3*352*I10*X" in segs and "IK5*R*5" in segs
