@@ -22,29 +22,35 @@ GuideLookup = Callable[[Message], MessageGrammar | None]
 _HL_CACHE: dict[tuple[bytes, bytes], re.Pattern[bytes]] = {}
 
 
-def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = False) -> bool:
+def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = False,
+                     tolerant_charset: bool = False) -> bool:
     """Validate ``msg``; defects go to ``msg.report.errors``. Returns True when the fast path
     alone decided (the set is valid)."""
     if not precise and msg.blob is not None and msg.raw is None:
         d = msg.delimiters
         joint = msg.blob_sep
         pat = compile_set(grammar, d.element.encode("latin-1"), d.component.encode("latin-1"),
-                          (d.repetition or "").encode("latin-1"), joint)
+                          (d.repetition or "").encode("latin-1"), joint,
+                          tolerant=tolerant_charset)
         if pat is not None and pat.fullmatch(msg.blob + joint) is not None:
             if not grammar.hl_levels or _hl_ok_fast(msg, grammar):
                 return True
-    precise_check(msg, grammar)
+    precise_check(msg, grammar, tolerant_charset=tolerant_charset)
     return False
 
 
-def precise_check(msg: Message, grammar: MessageGrammar) -> None:
+def precise_check(msg: Message, grammar: MessageGrammar, *, tolerant_charset: bool = False
+                  ) -> None:
     tokens = msg.tokens()
     errors = msg.report.errors
     decimal = msg.delimiters.decimal
+    # EDIFACT character sets are checked by the reader against the declared syntax identifier
+    ascii_only = grammar.standard == "x12" and not tolerant_charset
     for tok, node, loop_id, defects in walk(grammar, tokens):
         errors.extend(defects)
         if node is not None and node.usage != "N":
-            errors.extend(check_segment(node.segment, tok, decimal=decimal, loop_id=loop_id))
+            errors.extend(check_segment(node.segment, tok, decimal=decimal, loop_id=loop_id,
+                                        ascii_only=ascii_only))
     if grammar.hl_levels:
         errors.extend(check_hierarchy(tokens, grammar.hl_levels))
 

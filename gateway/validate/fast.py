@@ -14,6 +14,7 @@ to the precise path, which finds the defects. Being stricter than needed only co
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 
 from gateway.grammar.model import (
     CompositeDef,
@@ -33,6 +34,9 @@ _MD = (rb"(?:(?:0[13578]|1[02])(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)(?:0[1-9]|[1
        rb"|02(?:0[1-9]|1\d|2[0-8]))")
 _LEAP = rb"(?:[02468][048]|[13579][26])"
 _TIME = rb"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\d\d?)?)?"
+
+
+_TOLERANT: ContextVar[bool] = ContextVar("tolerant_charset", default=False)
 
 
 class Unsupported(Exception):
@@ -109,7 +113,7 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
     elem, comp, rep, term = delims
     stop = re.escape(elem + comp + rep + term)[:0] + b"".join(
         re.escape(bytes([c])) for c in set(elem + comp + rep + term))
-    text = b"[^" + stop + b"\\x00-\\x1f]"
+    text = b"[^" + stop + (b"\\x00-\\x1f]" if _TOLERANT.get() else b"\\x00-\\x1f\\x7f-\\xff]")
     if d.usage == "N":
         return b""
     if isinstance(d, ElementDef):
@@ -200,25 +204,29 @@ def _quant(lo: int, hi: int | None) -> bytes:
     return b"{%d,%d}+" % (lo, hi)
 
 
-_CACHE: dict[tuple[int, bytes, bytes, bytes, bytes], tuple[MessageGrammar,
-                                                       re.Pattern[bytes] | None]] = {}
+_CACHE: dict[tuple[int, bytes, bytes, bytes, bytes, bool],
+             tuple[MessageGrammar, re.Pattern[bytes] | None]] = {}
 
 
 def compile_set(grammar: MessageGrammar, element: bytes, component: bytes, repetition: bytes,
-                joint: bytes) -> re.Pattern[bytes] | None:
+                joint: bytes, *, tolerant: bool = False) -> re.Pattern[bytes] | None:
     """The pattern of ``grammar`` for these delimiters, to be ``fullmatch``ed against the
     transaction set's segments joined by ``joint`` plus a final ``joint``; None when some part
-    of the grammar cannot be expressed (every set then takes the precise path)."""
-    key = (id(grammar), element, component, repetition, joint)
+    of the grammar cannot be expressed (every set then takes the precise path). Values are
+    printable ASCII (the X12 character set) unless ``tolerant``."""
+    key = (id(grammar), element, component, repetition, joint, tolerant)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is grammar:
         return hit[1]
     term = joint.strip() or joint
     delims = (element, component, repetition, term)
     pattern: re.Pattern[bytes] | None
+    token = _TOLERANT.set(tolerant)
     try:
         pattern = re.compile(_nodes(grammar.body, delims, re.escape(joint), {}), re.DOTALL)
     except (Unsupported, re.error, OverflowError, RecursionError):
         pattern = None
+    finally:
+        _TOLERANT.reset(token)
     _CACHE[key] = (grammar, pattern)
     return pattern

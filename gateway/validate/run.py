@@ -132,7 +132,8 @@ def _run(stream: BinaryIO, standard: Standard, opts: Options, report: FileReport
             if grammar is None:
                 _unsupported(ev)
             elif opts.engine == "native":
-                validate_message(ev, grammar, precise=opts.precise)
+                validate_message(ev, grammar, precise=opts.precise,
+                                 tolerant_charset=opts.tolerant_charset)
         elif isinstance(ev, GroupStart):
             if guides is not None and opts.engine == "native":
                 guides.check_group(ev.report, standard)

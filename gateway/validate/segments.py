@@ -14,7 +14,7 @@ def _present(reps: list[list[str]]) -> bool:
 
 
 def check_segment(sd: SegmentDef, tok: SegmentToken, *, decimal: str = ".",
-                  loop_id: str | None = None) -> list[Defect]:
+                  loop_id: str | None = None, ascii_only: bool = False) -> list[Defect]:
     out: list[Defect] = []
 
     def add(code: str, msg: str, seq: int, ref: str, comp: int | None = None,
@@ -58,19 +58,19 @@ def check_segment(sd: SegmentDef, tok: SegmentToken, *, decimal: str = ".",
                         value=_text([comps]))
                     continue
                 if comps[0]:
-                    bad = check_value(d, comps[0], decimal=decimal)
+                    bad = check_value(d, comps[0], decimal=decimal, ascii_only=ascii_only)
                     if bad:
                         add(bad[0], bad[1], d.seq, d.ref, rep=rep, data_ele=d.data_ele,
                             value=comps[0])
             else:
-                _composite(d, comps, add, rep, decimal)
+                _composite(d, comps, add, rep, decimal, ascii_only)
     for rule in sd.syntax:
         _rule(rule, presence, sd, add)
     return out
 
 
 def _composite(d: CompositeDef, comps: list[str], add: object, rep: int | None,
-               decimal: str) -> None:
+               decimal: str, ascii_only: bool) -> None:
     assert callable(add)
     if len(comps) > len(d.components) and any(comps[len(d.components):]):
         add("element.too_many_components", f"{d.ref} has {len(comps)} components, at most "
@@ -88,7 +88,7 @@ def _composite(d: CompositeDef, comps: list[str], add: object, rep: int | None,
             add("element.not_used", f"{c.ref} is not used in this guide", d.seq, c.ref,
                 comp=c.seq, rep=rep, data_ele=c.data_ele, value=v)
             continue
-        bad = check_value(c, v, decimal=decimal)
+        bad = check_value(c, v, decimal=decimal, ascii_only=ascii_only)
         if bad:
             add(bad[0], bad[1], d.seq, c.ref, comp=c.seq, rep=rep, data_ele=c.data_ele, value=v)
     for rule in d.syntax:

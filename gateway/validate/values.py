@@ -15,6 +15,7 @@ from gateway.grammar.model import ElementDef
 _NUM = re.compile(r"-?\d+")
 _REAL = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_X12 = re.compile(r"[^\x20-\x7e]")  # X12 extended character set: printable ASCII
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -40,11 +41,18 @@ def numeric_length(v: str) -> int:
     return sum(1 for c in v if c.isdigit())
 
 
-def check_value(d: ElementDef, v: str, *, decimal: str = ".") -> tuple[str, str] | None:
-    """(code, message) for the first defect of value ``v`` (present, non-empty), or None."""
+def check_value(d: ElementDef, v: str, *, decimal: str = ".", ascii_only: bool = False
+                ) -> tuple[str, str] | None:
+    """(code, message) for the first defect of value ``v`` (present, non-empty), or None.
+
+    ``ascii_only``: X12 values must stay within the X12 extended character set (printable
+    ASCII); a partner-level tolerant setting turns it off for partners who send UTF-8."""
     t = d.data_type
     if _CONTROL.search(v):
         return "element.invalid_char", f"{d.ref} contains a control character"
+    if ascii_only and (bad := _NOT_X12.search(v)):
+        return "element.invalid_char", (f"{d.ref} {v!r}: {bad.group()!r} is not in the X12 "
+                                        "character set")
     numeric = t == "R" or t == "n" or (len(t) == 2 and t[0] == "N" and t[1].isdigit())
     if numeric:
         text = v.replace(decimal, ".") if decimal != "." else v

@@ -60,10 +60,6 @@ KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
         "pyx12 defect: when the mandatory segment that closes a loop pass (AK5 of the first AK2 "
         "loop) is missing and the loop starts again (next AK2), pyx12 reports nothing; ours "
         "says AK3*AK5*4**3 (fixtures/x12/README.md, last paragraph)",
-    ("derived/850_non_ascii_name.edi", "0001"):
-        "OPEN: native bug (or policy to decide): our engine accepts any non-control character "
-        "in AN elements; pyx12 checks the X12 extended character set and rejects N102 "
-        "'ÉCOLE …' (AK403 6). By the standard pyx12 is right for 004010",
 }
 
 

@@ -22,11 +22,11 @@ GOOD = ["BEG*00*SA*PO123**20261122", "REF*DP*042", "DTM*002*20261201*1230",
         "SLN*1**I*2*EA>1.5", "PO1*2*1.25*CA", "CTT*2"]
 ATOMS = ["", "0", "1", "12", "-1", "1.5", ".5", "5.", "1.2.3", "X", "XX", "SA", "EA", "ZZZ",
          "20260229", "20240229", "20261301", "2359", "2460", "123456", "A>B", "EA>1", ">",
-         "P" * 23, "9" * 16, "92", "UP", "DS", "05", "00"]
+         "P" * 23, "9" * 16, "92", "UP", "DS", "05", "00", "ÉCOLE", "A\x7fB"]
 
 
 def messages(segs: list[str]) -> list[Message]:
-    body = f"ST*850*0001~" + "".join(s + "~" for s in segs) + f"SE*{len(segs) + 2}*0001~"
+    body = "ST*850*0001~" + "".join(s + "~" for s in segs) + f"SE*{len(segs) + 2}*0001~"
     data = (ISA + body + "GE*1*1~IEA*1*000000001~").encode()
     return [ev for ev in read_x12(io.BytesIO(data)) if isinstance(ev, Message)]
 
