@@ -73,18 +73,22 @@ def _value(d: ElementDef, text: bytes) -> bytes:
             raise Unsupported
         return b"(?=\\d{%d,%d}(?!\\d))" % (max(lo, 4), min(hi, 8)) + _TIME
     if t.startswith("N") and t[1:].isdigit():
-        return b"-?\\d{%d,%d}" % (lo, hi)
+        return b"-?\\d{%d,%d}+" % (lo, hi)
     if t == "R":
         # digits count, sign and decimal point do not
         return (b"-?(?:\\d{%d,%d}(?![\\d.])|(?=\\.?\\d)(?=[\\d.]{%d,%d}(?![\\d.]))"
                 b"\\d*\\.\\d*)" % (lo, hi, lo + 1, hi + 1))
-    return text + b"{%d,%d}" % (lo, hi)
+    return text + b"{%d,%d}+" % (lo, hi)
 
 
 def _present(k: int, sep: bytes, stop: bytes) -> bytes:
     """Look-ahead body: the ``k``-th value after ``k`` separators is present (elements are
     looked at from the tag, so element n is k = n; components from the composite's start,
     so component n is k = n - 1)."""
+    if k == 0:
+        return b"[^" + stop + b"]"
+    if k == 1:
+        return b"[^" + stop + b"]*" + sep + b"[^" + stop + b"]"
     return b"(?:[^" + stop + b"]*" + sep + b"){%d}[^" % k + stop + b"]"
 
 
@@ -125,13 +129,13 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
                 parts.append(b"")
                 continue
             v = _value(c, text)
-            parts.append(v if c.usage == "R" else b"(?:" + v + b")?")
+            parts.append(v if c.usage == "R" else b"(?:" + v + b"|)")
         # trailing optional components may be left out
         one = parts[-1] if parts else b""
         for i in range(len(parts) - 2, -1, -1):
             need = any(c.usage == "R" for c in d.components[i + 1:])
-            tail = re.escape(comp) + b"(?>" + one + b")"
-            one = parts[i] + (tail if need else b"(?:" + tail + b")?")
+            tail = re.escape(comp) + one
+            one = parts[i] + (tail if need else b"(?:" + tail + b"|)")
         if not any(c.usage == "R" for c in d.components):
             # present means some component has a value
             one = b"(?=" + re.escape(comp) + b"*[^" + stop + b"])" + one
@@ -139,8 +143,12 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
             cstop = b"".join(re.escape(bytes([c])) for c in set(elem + comp + rep + term))
             one = b"(?=" + _rules(d.syntax, re.escape(comp), cstop, shift=1) + b")" + one
     if d.repeat > 1 and rep:
-        one = one + b"(?:" + re.escape(rep) + one + b"){0,%d}" % (d.repeat - 1)
-    return one if d.usage == "R" else b"(?:" + one + b")?"
+        one = one + b"(?:" + re.escape(rep) + one + b"){0,%d}+" % (d.repeat - 1)
+    if d.usage == "R":
+        return one
+    if one == text + b"{1,%d}+" % (d.max_len if isinstance(d, ElementDef) else 0):
+        return text + b"{0,%d}+" % d.max_len  # optional free text: one possessive repeat
+    return b"(?:" + one + b"|)"
 
 
 def segment_pattern(sd: SegmentDef, delims: tuple[bytes, bytes, bytes, bytes]) -> bytes:
@@ -165,8 +173,8 @@ def segment_pattern(sd: SegmentDef, delims: tuple[bytes, bytes, bytes, bytes]) -
         seq = els[i].seq
         rules = anchored.get(seq)
         look = b"(?=" + _rules(tuple(rules), sep, stop, shift=seq) + b")" if rules else b""
-        inner = sep + look + b"(?>" + _element(els[i], delims) + b")" + body
-        body = inner if (need or els[i].usage == "R") else b"(?:" + inner + b")?"
+        inner = sep + look + _element(els[i], delims) + body
+        body = inner if (need or els[i].usage == "R") else b"(?:" + inner + b"|)"
     head = _rules(tuple(from_tag), sep, stop) if from_tag else b""
     return re.escape(sd.tag.encode("latin-1")) + (b"(?=" + head + b")" if head else b"") + body
 
