@@ -175,11 +175,27 @@ class FileReport:
     errors: list[Defect] = field(default_factory=list)
     acks: list[Ack] = field(default_factory=list)
     unreadable: bool = False  # nothing could be read (exit 2)
+    # running totals, kept even when the interchange reports are not (streaming mode)
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("interchanges", "interchanges_rejected", "groups", "sets", "sets_accepted",
+         "sets_rejected", "segments", "acks"), 0))
+
+    def count(self, ix: InterchangeReport) -> None:
+        t = self.totals
+        t["interchanges"] += 1
+        t["interchanges_rejected"] += ix.status != "accepted"
+        for g in ix.groups:
+            t["groups"] += 1
+            for tx in g.transactions:
+                t["sets"] += 1
+                t["segments"] += tx.segment_count
+                ok = tx.status == "accepted" and not g.rejected_itself
+                t["sets_accepted" if ok else "sets_rejected"] += 1
 
     @property
     def all_accepted(self) -> bool:
         return (not self.unreadable and not any(not d.warning for d in self.errors)
-                and all(i.status == "accepted" for i in self.interchanges))
+                and self.totals["interchanges_rejected"] == 0)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -38,6 +38,7 @@ class Options:
     numbers: ControlNumbers = field(default_factory=Sequence)
     now: datetime = field(default_factory=lambda: datetime(2000, 1, 1))
     acks: bool = True
+    keep_reports: bool = True  # False: keep only totals and acks (memory flat in file size)
 
 
 def detect(head: bytes) -> Standard | None:
@@ -138,15 +139,20 @@ def _run(stream: BinaryIO, standard: Standard, opts: Options, report: FileReport
             if guides is not None and opts.engine == "native":
                 guides.check_group(ev.report, standard)
         elif isinstance(ev, InterchangeEnd):
-            report.interchanges.append(ev.report)
             if opts.engine == "pyx12" and standard == "x12":
                 from gateway.validate.pyx12_engine import validate_interchange
 
                 validate_interchange(ev.report, read_back)
+            report.count(ev.report)
+            if opts.keep_reports:
+                report.interchanges.append(ev.report)
             if opts.acks:
                 ctx = AckContext(numbers=opts.numbers, now=opts.now)
                 try:
-                    report.acks.extend(render_acks(ev.report, ctx, opts.policy))
+                    acks = render_acks(ev.report, ctx, opts.policy)
+                    report.totals["acks"] += len(acks)
+                    if opts.keep_reports:
+                        report.acks.extend(acks)
                 except GatewayError as exc:
                     report.errors.append(Defect(exc.code, exc.message))
         elif isinstance(ev, FileDefect):
