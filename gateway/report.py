@@ -178,14 +178,19 @@ class FileReport:
     # running totals, kept even when the interchange reports are not (streaming mode)
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("interchanges", "interchanges_rejected", "groups", "sets", "sets_accepted",
-         "sets_rejected", "segments", "acks"), 0))
+         "sets_rejected", "segments", "envelope_errors", "acks", "ack_bytes"), 0))
 
     def count(self, ix: InterchangeReport) -> None:
         t = self.totals
         t["interchanges"] += 1
         t["interchanges_rejected"] += ix.status != "accepted"
+        t["segments"] += 2  # header and trailer
+        t["envelope_errors"] += sum(1 for d in ix.errors if not d.warning)
         for g in ix.groups:
-            t["groups"] += 1
+            t["envelope_errors"] += sum(1 for d in g.errors if not d.warning)
+            if not g.synthetic:
+                t["groups"] += 1
+                t["segments"] += 2
             for tx in g.transactions:
                 t["sets"] += 1
                 t["segments"] += tx.segment_count

@@ -151,6 +151,7 @@ def _run(stream: BinaryIO, standard: Standard, opts: Options, report: FileReport
                 try:
                     acks = render_acks(ev.report, ctx, opts.policy)
                     report.totals["acks"] += len(acks)
+                    report.totals["ack_bytes"] += sum(len(a.text) for a in acks)
                     if opts.keep_reports:
                         report.acks.extend(acks)
                 except GatewayError as exc:
