@@ -72,7 +72,7 @@ def events(stream: BinaryIO, standard: Standard, opts: Options) -> Iterator[Even
     if standard == "x12":
         from gateway.x12.reader import read_x12
 
-        return read_x12(stream)
+        return read_x12(stream, messages=not opts.envelope_only)
     from gateway.edifact.reader import read_edifact
 
     return read_edifact(stream, tolerant_charset=opts.tolerant_charset)

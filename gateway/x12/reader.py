@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,11 +53,14 @@ def _open(source: BinaryIO | Path | str) -> tuple[BinaryIO, bool]:
     return source, False
 
 
-def read_x12(source: BinaryIO | Path | str, *, chunk_size: int = CHUNK) -> Iterator[Event]:
-    """Yield the events of every interchange in ``source`` (a path or a binary stream)."""
+def read_x12(source: BinaryIO | Path | str, *, chunk_size: int = CHUNK,
+             messages: bool = True) -> Iterator[Event]:
+    """Yield the events of every interchange in ``source`` (a path or a binary stream).
+
+    ``messages=False`` checks envelopes only: no ``Message`` events (nothing to validate)."""
     stream, owned = _open(source)
     try:
-        yield from _Reader(stream, chunk_size).run()
+        yield from _Reader(stream, chunk_size, messages).run()
     finally:
         if owned:
             stream.close()
@@ -82,7 +86,8 @@ class _Open:
 
 
 class _Reader:
-    def __init__(self, stream: BinaryIO, chunk_size: int) -> None:
+    def __init__(self, stream: BinaryIO, chunk_size: int, messages: bool = True) -> None:
+        self.messages = messages
         self.stream = stream
         self.chunk_size = chunk_size
         self.buf = b""
@@ -222,11 +227,8 @@ class _Reader:
             if not self.eof and cut + len(sepb) >= len(self.buf) and self._fill():
                 continue  # need the bytes after the last terminator to see its suffix
             body = self.buf[:cut]
-            nsep = body.count(sepb)
-            if (body.count(term) == nsep
-                    and self.buf[cut: cut + len(sepb)] == sepb
-                    and body.count(b"\n") + body.count(b"\r") == nsep * nl_per_sep
-                    and sepb + b" " not in body and sepb + b"\t" not in body):
+            if self._plain(body, term, sepb, nl_per_sep) and \
+                    self.buf[cut: cut + len(sepb)] == sepb:
                 # fast path: every terminator is followed by the same suffix, nothing else
                 joint, anchors = sepb, None
                 consumed = cut + len(sepb)
@@ -248,6 +250,18 @@ class _Reader:
                 break
             self._drop(consumed)
         yield from self._close(st)
+
+    @staticmethod
+    def _plain(body: bytes, term: bytes, sepb: bytes, nl_per_sep: int) -> bool:
+        """Every terminator is followed by the same suffix and there is no other white space
+        between segments (line breaks inside segments included): split as it is."""
+        if len(sepb) == len(term) and term.strip():  # no suffix, a visible terminator
+            return (b"\n" not in body and b"\r" not in body and term + b" " not in body
+                    and term + b"\t" not in body)
+        nsep = body.count(sepb)
+        return (body.count(term) == nsep
+                and body.count(b"\n") + body.count(b"\r") == nsep * nl_per_sep
+                and sepb + b" " not in body and sepb + b"\t" not in body)
 
     def _scan(self, st: _Open, body: bytes, joint: bytes, anchors: list[int] | None,
               envelope: re.Pattern[bytes], consumed: int) -> tuple[int | None, list[Event]]:
@@ -382,8 +396,9 @@ class _Reader:
         token = SegmentToken("GE", [[[x]] for x in el[1:]], offset, 0) if el else None
         yield GroupEnd(g, st.ix, token)
 
-    def _start_tx(self, st: _Open, seg: bytes, offset: int) -> Iterator[Event]:
+    def _start_tx(self, st: _Open, seg: bytes, offset: int) -> list[Event]:
         el = self._split(st, seg)
+        out: list[Event] = []
         if st.group is None:
             st.ix.errors.append(Defect("isa.structure", "ST outside a functional group (no GS "
                                        "before it)", offset=offset, segment="ST"))
@@ -392,22 +407,29 @@ class _Reader:
                                    offset=offset, segment="ST"))
             st.ix.groups.append(g)
             st.group = g
-            yield GroupStart(g, st.ix, None)
+            out.append(GroupStart(g, st.ix, None))
         st.tx = checks.transaction_header(el, offset, st.group, st.tx_controls)
         st.tx_parts, st.tx_count, st.tx_anchors = [], 0, []
+        return out
 
-    def _end_tx(self, st: _Open, seg: bytes | None, offset: int) -> Iterator[Event]:
+    def _end_tx(self, st: _Open, seg: bytes | None, offset: int) -> list[Event]:
         tx, g = st.tx, st.group
         assert tx is not None and g is not None
         el = self._split(st, seg) if seg is not None else None
         parts, anchors, count = st.tx_parts, st.tx_anchors, st.tx_count
         st.tx, st.tx_parts, st.tx_count, st.tx_anchors = None, [], 0, []
-        joints = {j for _, j in parts}
-        if len(joints) > 1:  # a set that spans a fast and a cleaned chunk
-            term = st.delims.segment.encode(st.encoding)
-            parts = [(p.replace(j, term), term) for p, j in parts]
-        joint = parts[0][1] if parts else st.sepb
-        blob = joint.join(p for p, _ in parts) if len(parts) != 1 else parts[0][0]
+        g.transactions.append(tx)
+        if not self.messages and not st.empties:
+            checks.transaction_trailer(tx, el, count, offset)
+            return []
+        if len(parts) == 1:
+            blob, joint = parts[0]
+        else:
+            if len({j for _, j in parts}) > 1:  # a set that spans a fast and a cleaned chunk
+                term = st.delims.segment.encode(st.encoding)
+                parts = [(p.replace(j, term), term) for p, j in parts]
+            joint = parts[0][1] if parts else st.sepb
+            blob = joint.join(p for p, _ in parts)
         raw: list[bytes] | None = None
         if st.empties and (joint + joint in blob or blob.endswith(joint)
                            or blob.startswith(joint)):  # empty segments: not counted
@@ -421,15 +443,12 @@ class _Reader:
             anchors = [(k, offs[i]) for k, i in enumerate(keep)]
             count = len(raw)
         checks.transaction_trailer(tx, el, count, offset)
-        g.transactions.append(tx)
-        segs = raw if raw is not None else None
-
-        def offsets() -> list[int]:
-            return _offsets(segs if segs is not None else msg.segments(), joint, anchors)
-
-        msg = Message(tx, g, st.ix, st.delims, raw=raw, encoding=st.encoding,
-                      _offsets=offsets, blob=blob, blob_sep=joint)
-        yield msg
+        if not self.messages:
+            return []
+        msg = Message(tx, g, st.ix, st.delims, raw=raw, encoding=st.encoding, blob=blob,
+                      blob_sep=joint)
+        msg._offsets = partial(_lazy_offsets, msg, joint, anchors)
+        return [msg]
 
     def _iea(self, st: _Open, seg: bytes, offset: int) -> Iterator[Event]:
         if st.group is not None:
@@ -467,6 +486,10 @@ class _Reader:
         self.buf = b""
         self.eof = True
         yield from self._close(st)
+
+
+def _lazy_offsets(msg: Message, joint: bytes, anchors: list[tuple[int, int]]) -> list[int]:
+    return _offsets(msg.segments(), joint, anchors)
 
 
 def _offsets(raw: list[bytes], joint: bytes, anchors: list[tuple[int, int]]) -> list[int]:
