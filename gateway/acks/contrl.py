@@ -45,12 +45,14 @@ MAX_UCD = 99  # per UCS
 
 def render_contrl(ix: InterchangeReport, ctx: AckContext, *,
                   receipt_only: bool = False) -> str | None:
-    """The CONTRL interchange answering ``ix``; None for X12 or an interchange of CONTRLs.
+    """The CONTRL interchange answering ``ix``; None for X12, for an interchange of CONTRLs,
+    and for messages that came without a UNB (there is no sender to address: the defect is
+    reported to the user, and nothing can be sent).
 
     ``receipt_only`` reports receipt alone (UCI 0083 = 8, no UCF/UCM) unless the interchange
     itself is rejected.
     """
-    if ix.standard != "edifact":
+    if ix.standard != "edifact" or ix.envelope.get("synthetic") or not ix.sender:
         return None
     messages = [t for g in ix.groups for t in g.transactions]
     if messages and all(t.set_id == "CONTRL" for t in messages):
