@@ -90,6 +90,9 @@ class Message:
     _offsets: Callable[[], list[int]] | None = field(default=None, repr=False)
     blob: bytes | None = None  # X12: the segments joined by ``blob_sep``, split on demand
     blob_sep: bytes = b""
+    # EDIFACT: segments as tokens or as unsplit text (release characters still in), with offsets
+    texts: list[SegmentToken | str] | None = None
+    text_offsets: list[int] | None = None
 
     def segments(self) -> list[bytes]:
         """X12 segment bytes without terminators (split from ``blob`` on first use)."""
@@ -99,6 +102,15 @@ class Message:
         return self.raw
 
     def tokens(self) -> list[SegmentToken]:
+        if self._tokens is None and self.texts is not None:
+            from gateway.edifact.tokens import lazy_class
+
+            d = self.delimiters
+            lazy = lazy_class(d.element, d.component, d.release, d.repetition)
+            assert self.text_offsets is not None
+            self._tokens = [lazy(t[:3], t, off, n) if isinstance(t, str) else t
+                            for n, (t, off) in enumerate(zip(self.texts, self.text_offsets,
+                                                             strict=True), start=1)]
         if self._tokens is None:
             from gateway.x12.tokens import tokenize_segments
 

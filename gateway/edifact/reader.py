@@ -123,18 +123,21 @@ class _Reader(Envelope):
         dirty = suspect is not None and suspect.search(b.text, b.start, b.end) is not None
         msg = self.msg
         toks = msg.tokens if msg is not None else None
+        offs = msg.offsets if msg is not None else None
         for off, s in zip(b.offsets, b.segments, strict=True):
             if dirty and suspect is not None and suspect.search(s) is not None:
                 self._odd(off, s, ch)
             else:
                 tag = s[:3]
                 if toks is not None and tag not in SERVICE and (s[3:4] == elem or len(s) == 3):
-                    # a message segment: elements are split when first asked for
-                    toks.append(lazy(tag, s, off, len(toks) + 1))
+                    # a message segment: kept as text, split when first asked for
+                    toks.append(s)
+                    offs.append(off)  # type: ignore[union-attr]
                     continue
                 tag, els = split_text(s, elem, comp, rel, rep)
                 if toks is not None and tag not in SERVICE:
                     toks.append(SegmentToken(tag, els, off, len(toks) + 1))
+                    offs.append(off)  # type: ignore[union-attr]
                     continue
                 self._segment(tag, els, off)
             if self.out:
@@ -142,6 +145,7 @@ class _Reader(Envelope):
                 yield from out
             msg = self.msg
             toks = msg.tokens if msg is not None else None
+            offs = msg.offsets if msg is not None else None
             ic = self.ic
             if (ic.rep if ic is not None else None) != rep:
                 rep = ic.rep if ic is not None else None
@@ -162,6 +166,7 @@ class _Reader(Envelope):
         if self.msg is not None and tag not in SERVICE:
             toks = self.msg.tokens
             toks.append(SegmentToken(tag, els, off, len(toks) + 1))
+            self.msg.offsets.append(off)
         else:
             self._segment(tag, els, off)
         if problem is None or self.ic is None or self.ic is not ic or ic.synthetic:

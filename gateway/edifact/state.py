@@ -76,11 +76,13 @@ class _Group:
 
 
 class _Msg:
-    __slots__ = ("report", "tokens", "pos0")
+    __slots__ = ("report", "tokens", "offsets", "pos0")
 
     def __init__(self, report: TransactionReport, tokens: list[SegmentToken], pos0: int) -> None:
         self.report = report
-        self.tokens = tokens
+        # message segments as tokens, or as their unsplit text (made tokens on demand)
+        self.tokens: list[SegmentToken | str] = list(tokens)
+        self.offsets = [t.offset for t in tokens]
         self.pos0 = pos0  # interchange position of the UNH, minus one
 
 
@@ -269,6 +271,7 @@ class Envelope:
             return
         tok.position = len(msg.tokens) + 1
         msg.tokens.append(tok)
+        msg.offsets.append(tok.offset)
         msg.report.segment_count = len(msg.tokens)
         check_unt(tok, msg.report)
         self._close_msg(None)
@@ -278,18 +281,19 @@ class Envelope:
         assert msg is not None and ic is not None and grp is not None
         self.msg = None
         if missing is not None:
-            last = msg.tokens[-1]
+            last_offset = msg.offsets[-1]
             missing.segment_position = len(msg.tokens)
             msg.report.errors.append(missing)
             msg.report.segment_count = len(msg.tokens)
             if missing.offset is None:
-                missing.offset = last.offset
+                missing.offset = last_offset
         ic.pos += len(msg.tokens)
         ic.messages += 1
         grp.count += 1
         grp.report.transactions.append(msg.report)
         self.out.append(Message(msg.report, grp.report, ic.report, ic.delims,
-                                encoding=ic.charset.codec, _tokens=msg.tokens))
+                                encoding=ic.charset.codec, texts=msg.tokens,
+                                text_offsets=msg.offsets))
 
     def _ung(self, tok: SegmentToken) -> None:
         ic = self.ic

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from gateway.grammar.model import MessageGrammar
 from gateway.report import Defect
 from gateway.stream import Message, SegmentToken
-from gateway.validate.fast import compile_set
+from gateway.grammar.model import SegmentNode
+from gateway.validate.fast import compile_edifact, compile_set
 from gateway.validate.segments import check_segment
 from gateway.validate.structure import walk
 
@@ -26,7 +27,10 @@ def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = F
                      tolerant_charset: bool = False) -> bool:
     """Validate ``msg``; defects go to ``msg.report.errors``. Returns True when the fast path
     alone decided (the set is valid)."""
-    if not precise and msg.blob is not None and msg.raw is None:
+    if not precise and grammar.standard == "edifact" and msg.texts:
+        if _edifact_fast(msg, grammar):
+            return True
+    elif not precise and msg.blob is not None and msg.raw is None:
         d = msg.delimiters
         joint = msg.blob_sep
         pat = compile_set(grammar, d.element.encode("latin-1"), d.component.encode("latin-1"),
@@ -37,6 +41,32 @@ def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = F
                 return True
     precise_check(msg, grammar, tolerant_charset=tolerant_charset)
     return False
+
+
+def _edifact_fast(msg: Message, grammar: MessageGrammar) -> bool:
+    items = msg.texts
+    first, last = grammar.body[0], grammar.body[-1]
+    if (items is None or len(items) < 2 or not isinstance(first, SegmentNode)
+            or not isinstance(last, SegmentNode)):
+        return False
+    head, tail = items[0], items[-1]
+    if isinstance(head, str) or isinstance(tail, str) or head.tag != first.tag or \
+            tail.tag != last.tag:
+        return False
+    d = msg.delimiters
+    pat = compile_edifact(grammar, d.element, d.component, d.repetition, d.segment, d.release,
+                          d.decimal)
+    if pat is None:
+        return False
+    try:
+        text = d.segment.join(items[1:-1]) + d.segment  # type: ignore[arg-type]
+    except TypeError:  # a segment the reader had to split (charset trouble): go precise
+        return False
+    if pat.fullmatch(text) is None:
+        return False
+    # the envelope segments of the message, element by element
+    return not check_segment(first.segment, head, decimal=d.decimal) and \
+        not check_segment(last.segment, tail, decimal=d.decimal)
 
 
 def precise_check(msg: Message, grammar: MessageGrammar, *, tolerant_charset: bool = False

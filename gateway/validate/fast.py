@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import AnyStr
+from collections.abc import Callable
 
 from gateway.grammar.model import (
     CompositeDef,
@@ -36,7 +39,16 @@ _LEAP = rb"(?:[02468][048]|[13579][26])"
 _TIME = rb"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\d\d?)?)?"
 
 
-_TOLERANT: ContextVar[bool] = ContextVar("tolerant_charset", default=False)
+@dataclass(frozen=True, slots=True)
+class _Extra:
+    """What besides the delimiters shapes the patterns while one grammar is compiled."""
+
+    ascii_only: bool = True  # X12 character set (printable ASCII)
+    release: bytes = b""  # EDIFACT release character: ``?+`` is a value, not a separator
+    decimal: bytes = b"."  # decimal mark of R / n values
+
+
+_EXTRA: ContextVar[_Extra] = ContextVar("fast_extra", default=_Extra())
 
 
 class Unsupported(Exception):
@@ -54,8 +66,29 @@ def _date(d: ElementDef) -> bytes:
     return b"(?:" + b"|".join(alts) + b")"
 
 
-def _value(d: ElementDef, text: bytes) -> bytes:
-    """Pattern of one non-empty value. ``text`` is the class of allowed characters."""
+Run = Callable[[int, int], bytes]  # (min, max) -> pattern of that many characters
+
+
+def _runs(stop: bytes, ctrl: bytes, release: bytes) -> tuple[Run, Run]:
+    """Patterns for ``lo``..``hi`` text characters and for as many non-digits (type a).
+
+    With a release character an escaped pair (``?+``) counts as one character. Values hardly
+    ever hold one, so a single-class run is tried first and the slower per-character
+    alternation only when a release character follows it."""
+    def make(extra: bytes) -> Run:
+        plain = b"[^" + stop + re.escape(release) + ctrl + extra + b"]"
+        if not release:
+            return lambda lo, hi: plain + b"{%d,%d}+" % (lo, hi)
+        rel = re.escape(release)
+        pair = b"(?:" + plain + b"|" + rel + b"[^" + ctrl + extra + b"])"
+        return lambda lo, hi: (b"(?:" + plain + b"{%d,%d}+(?!" % (lo, hi) + rel + b")|" + pair
+                               + b"{%d,%d}+)" % (lo, hi))
+    return make(b""), make(b"0-9")
+
+
+def _value(d: ElementDef, text: Run, alpha: Run) -> bytes:
+    """Pattern of one non-empty value: ``text(lo, hi)`` / ``alpha(lo, hi)`` give runs of
+    allowed characters, any or no digits (EDIFACT type a)."""
     t = d.data_type
     if d.regex is not None or t == "B":
         raise Unsupported
@@ -74,11 +107,15 @@ def _value(d: ElementDef, text: bytes) -> bytes:
         return b"(?=\\d{%d,%d}(?!\\d))" % (max(lo, 4), min(hi, 8)) + _TIME
     if t.startswith("N") and t[1:].isdigit():
         return b"-?\\d{%d,%d}+" % (lo, hi)
-    if t == "R":
-        # digits count, sign and decimal point do not
-        return (b"-?(?:\\d{%d,%d}(?![\\d.])|(?=\\.?\\d)(?=[\\d.]{%d,%d}(?![\\d.]))"
-                b"\\d*\\.\\d*)" % (lo, hi, lo + 1, hi + 1))
-    return text + b"{%d,%d}+" % (lo, hi)
+    if t in ("R", "n"):
+        # digits count, sign and decimal mark do not
+        p = re.escape(_EXTRA.get().decimal)
+        return (b"-?(?:\\d{%d,%d}(?![\\d" % (lo, hi) + p + b"])|(?=" + p +
+                b"?\\d)(?=[\\d" + p + b"]{%d,%d}(?![\\d" % (lo + 1, hi + 1) + p + b"]))\\d*"
+                + p + b"\\d*)")
+    if t == "a":
+        return alpha(lo, hi)
+    return text(lo, hi)
 
 
 def _present(k: int, sep: bytes, stop: bytes) -> bytes:
@@ -117,18 +154,22 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
     elem, comp, rep, term = delims
     stop = re.escape(elem + comp + rep + term)[:0] + b"".join(
         re.escape(bytes([c])) for c in set(elem + comp + rep + term))
-    text = b"[^" + stop + (b"\\x00-\\x1f]" if _TOLERANT.get() else b"\\x00-\\x1f\\x7f-\\xff]")
+    extra = _EXTRA.get()
+    ctrl = b"\\x00-\\x1f\\x7f-\\xff" if extra.ascii_only else b"\\x00-\\x1f\\x7f"
+    if extra.release and isinstance(d, CompositeDef) and d.syntax:
+        raise Unsupported  # presence look-aheads do not know the release character
+    text, alpha = _runs(stop, ctrl, extra.release)
     if d.usage == "N":
         return b""
     if isinstance(d, ElementDef):
-        one = _value(d, text)
+        one = _value(d, text, alpha)
     else:
         parts = []
         for c in d.components:
             if c.usage == "N":
                 parts.append(b"")
                 continue
-            v = _value(c, text)
+            v = _value(c, text, alpha)
             parts.append(v if c.usage == "R" else b"(?:" + v + b"|)")
         # trailing optional components may be left out
         one = parts[-1] if parts else b""
@@ -146,8 +187,9 @@ def _element(d: ElementDef | CompositeDef, delims: tuple[bytes, bytes, bytes, by
         one = one + b"(?:" + re.escape(rep) + one + b"){0,%d}+" % (d.repeat - 1)
     if d.usage == "R":
         return one
-    if one == text + b"{1,%d}+" % (d.max_len if isinstance(d, ElementDef) else 0):
-        return text + b"{0,%d}+" % d.max_len  # optional free text: one possessive repeat
+    if isinstance(d, ElementDef) and one == text(max(d.min_len, 1), d.max_len) and \
+            d.min_len <= 1:
+        return text(0, d.max_len)  # optional free text: one possessive repeat
     return b"(?:" + one + b"|)"
 
 
@@ -165,6 +207,8 @@ def segment_pattern(sd: SegmentDef, delims: tuple[bytes, bytes, bytes, bytes]) -
             from_tag.append(rule)
         else:
             anchored.setdefault(min(rule.positions), []).append(rule)
+    if sd.syntax and _EXTRA.get().release:
+        raise Unsupported  # presence look-aheads do not know the release character
     body = b""
     els = list(sd.elements)
     # build from the end: trailing optional elements (and their separators) may be left out
@@ -212,29 +256,68 @@ def _quant(lo: int, hi: int | None) -> bytes:
     return b"{%d,%d}+" % (lo, hi)
 
 
-_CACHE: dict[tuple[int, bytes, bytes, bytes, bytes, bool],
-             tuple[MessageGrammar, re.Pattern[bytes] | None]] = {}
+_CACHE: dict[tuple[object, ...], tuple[MessageGrammar, re.Pattern[bytes] | None]] = {}
+_TEXT_CACHE: dict[tuple[object, ...], tuple[MessageGrammar, re.Pattern[str] | None]] = {}
 
 
 def compile_set(grammar: MessageGrammar, element: bytes, component: bytes, repetition: bytes,
                 joint: bytes, *, tolerant: bool = False) -> re.Pattern[bytes] | None:
-    """The pattern of ``grammar`` for these delimiters, to be ``fullmatch``ed against the
-    transaction set's segments joined by ``joint`` plus a final ``joint``; None when some part
-    of the grammar cannot be expressed (every set then takes the precise path). Values are
-    printable ASCII (the X12 character set) unless ``tolerant``."""
+    """The pattern of an X12 ``grammar`` for these delimiters, to be ``fullmatch``ed against
+    the transaction set's segments joined by ``joint`` plus a final ``joint``; None when some
+    part of the grammar cannot be expressed (every set then takes the precise path). Values
+    are printable ASCII (the X12 character set) unless ``tolerant``."""
     key = (id(grammar), element, component, repetition, joint, tolerant)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is grammar:
         return hit[1]
-    term = joint.strip() or joint
-    delims = (element, component, repetition, term)
-    pattern: re.Pattern[bytes] | None
-    token = _TOLERANT.set(tolerant)
-    try:
-        pattern = re.compile(_nodes(grammar.body, delims, re.escape(joint), {}), re.DOTALL)
-    except (Unsupported, re.error, OverflowError, RecursionError):
-        pattern = None
-    finally:
-        _TOLERANT.reset(token)
+    source = _source(grammar, (element, component, repetition, joint.strip() or joint),
+                     joint, _Extra(ascii_only=not tolerant))
+    pattern = _compile(source, bytes)
     _CACHE[key] = (grammar, pattern)
     return pattern
+
+
+def compile_edifact(grammar: MessageGrammar, element: str, component: str,
+                    repetition: str | None, terminator: str, release: str | None,
+                    decimal: str) -> re.Pattern[str] | None:
+    """The pattern of an EDIFACT ``grammar`` without its UNH and UNT, to be ``fullmatch``ed
+    against the texts of the segments between them (decoded, release characters still in),
+    joined and ended by ``terminator``. The reader has split UNH and UNT already and checked
+    the character set, so any character but a control one is text."""
+    key = (id(grammar), element, component, repetition, terminator, release, decimal)
+    hit = _TEXT_CACHE.get(key)
+    if hit is not None and hit[0] is grammar:
+        return hit[1]
+    enc = "latin-1"
+    try:
+        delims = (element.encode(enc), component.encode(enc), (repetition or "").encode(enc),
+                  terminator.encode(enc))
+        extra = _Extra(ascii_only=False, release=(release or "").encode(enc),
+                       decimal=decimal.encode(enc))
+    except UnicodeEncodeError:
+        _TEXT_CACHE[key] = (grammar, None)
+        return None
+    source = _source(grammar, delims, delims[3], extra, inner=True)
+    pattern = _compile(source.decode(enc) if source is not None else None, str)
+    _TEXT_CACHE[key] = (grammar, pattern)
+    return pattern
+
+
+def _source(grammar: MessageGrammar, delims: tuple[bytes, bytes, bytes, bytes], joint: bytes,
+            extra: _Extra, *, inner: bool = False) -> bytes | None:
+    token = _EXTRA.set(extra)
+    try:
+        return _nodes(grammar.body[1:-1] if inner else grammar.body, delims, re.escape(joint), {})
+    except (Unsupported, RecursionError):
+        return None
+    finally:
+        _EXTRA.reset(token)
+
+
+def _compile(source: AnyStr | None, kind: type[AnyStr]) -> re.Pattern[AnyStr] | None:
+    if source is None:
+        return None
+    try:
+        return re.compile(source, re.DOTALL)
+    except (re.error, OverflowError, RecursionError):
+        return None
