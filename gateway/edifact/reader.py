@@ -19,10 +19,10 @@ Decisions (see also the scanner and charset modules):
   on the message, ``gs.trailer_missing`` on the group, ``isa.eof`` on the interchange at the end
   of the file, ``isa.structure`` when a new UNA/UNB starts before UNZ. Incomplete messages are
   still yielded, with their defect, so the ack can reject them.
-* Message segments other than UNH and UNT are handed out as ``tokens.LazyToken``: a
-  ``SegmentToken`` that splits its elements on first access and then is a plain
-  ``SegmentToken``. Building the nested element lists is most of the cost of reading;
-  ``tokens.segment_text`` gives the unsplit text to a validator that matches whole segments.
+* Message segments other than UNH and UNT stay unsplit text in ``Message.texts`` (release
+  characters still in); ``Message.tokens()`` makes them ``tokens.LazyToken``s on demand, which
+  split their elements on first access. Building the nested element lists is most of the cost
+  of reading, and the validator's fast path matches the texts without ever splitting them.
 * ``unb.charset`` defects sit on the interchange (the code's level), one per segment, at most
   ``MAX_CHARSET_DEFECTS`` listed plus one that counts the rest.
 * Bytes outside any interchange are reported as one ``FileDefect(file.junk)`` per run. When no
@@ -42,7 +42,7 @@ from typing import BinaryIO
 from gateway.edifact.charset import LENIENT, decode_checked
 from gateway.edifact.scanner import MAX_SEGMENT_BYTES, Batch, Overflow, ServiceChars, Una, scan
 from gateway.edifact.state import MAX_CHARSET_DEFECTS, SERVICE, Envelope
-from gateway.edifact.tokens import lazy_class, split_text
+from gateway.edifact.tokens import split_text
 from gateway.errors import ReadError
 from gateway.report import Defect
 from gateway.stream import Event, SegmentToken
@@ -118,7 +118,6 @@ class _Reader(Envelope):
         elem, comp, rel = ch.element, ch.component, ch.release
         ic = self.ic
         rep = ic.rep if ic is not None else None
-        lazy = lazy_class(elem, comp, rel, rep)
         suspect = self.suspect
         dirty = suspect is not None and suspect.search(b.text, b.start, b.end) is not None
         msg = self.msg
@@ -147,9 +146,7 @@ class _Reader(Envelope):
             toks = msg.tokens if msg is not None else None
             offs = msg.offsets if msg is not None else None
             ic = self.ic
-            if (ic.rep if ic is not None else None) != rep:
-                rep = ic.rep if ic is not None else None
-                lazy = lazy_class(elem, comp, rel, rep)
+            rep = ic.rep if ic is not None else None
             if self.recheck:
                 self.recheck = False
                 suspect = self.suspect

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from gateway.grammar.model import MessageGrammar
+from gateway.grammar.model import MessageGrammar, SegmentNode
 from gateway.report import Defect
 from gateway.stream import Message, SegmentToken
-from gateway.grammar.model import SegmentNode
 from gateway.validate.fast import compile_edifact, compile_set
 from gateway.validate.segments import check_segment
 from gateway.validate.structure import walk

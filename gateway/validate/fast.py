@@ -14,15 +14,14 @@ to the precise path, which finds the defects. Being stricter than needed only co
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import AnyStr
-from collections.abc import Callable
 
 from gateway.grammar.model import (
     CompositeDef,
     ElementDef,
-    LoopNode,
     MessageGrammar,
     Node,
     SegmentDef,
@@ -48,7 +47,7 @@ class _Extra:
     decimal: bytes = b"."  # decimal mark of R / n values
 
 
-_EXTRA: ContextVar[_Extra] = ContextVar("fast_extra", default=_Extra())
+_EXTRA: ContextVar[_Extra] = ContextVar("fast_extra", default=_Extra())  # noqa: B039 frozen
 
 
 class Unsupported(Exception):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from gateway.grammar.edifact_specs import EdifactGuides
 from gateway.grammar.model import MessageGrammar
-from gateway.grammar.x12_maps import X12Guides
+from gateway.grammar.x12_maps import X12Guides, read_map_index
 from gateway.report import Defect, GroupReport
 from gateway.stream import Message
 
@@ -38,22 +38,13 @@ def x12_version_supported(gs08: str) -> bool:
     if gs08 not in _VERSIONS:
         _VERSIONS[gs08] = any(
             row.vriic in (gs08, gs08[:6])
-            for folder in X12Guides.folders() for row in _rows(folder))
+            for folder in X12Guides.folders() for row in read_map_index(folder))
     return _VERSIONS[gs08]
-
-
-def _rows(folder: object) -> list[object]:
-    from pathlib import Path
-
-    from gateway.grammar.x12_maps import read_map_index
-
-    assert isinstance(folder, Path)
-    return list(read_map_index(folder))
 
 
 def check_group(g: GroupReport, standard: str) -> None:
     """A group whose version no guide supports is rejected as a whole (AK9 code 2)."""
-    if standard != "x12" or g.version is None or g.functional_id == "FA" and False:
+    if standard != "x12" or g.version is None:
         return
     if not x12_version_supported(g.version):
         g.errors.append(Defect("gs.version", f"group {g.control_number}: version {g.version!r}"
