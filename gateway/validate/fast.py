@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import AnyStr
+from functools import lru_cache
+from typing import Any, AnyStr
 
 from gateway.grammar.model import (
     CompositeDef,
@@ -65,6 +66,39 @@ def _date(d: ElementDef) -> bytes:
     return b"(?:" + b"|".join(alts) + b")"
 
 
+def code_pattern(codes: list[bytes]) -> bytes:
+    """An exact-membership pattern for a code list, as a minimised trie: children with the same
+    continuation share one character class, so a dense list like 1..999 stays a few classes
+    (small patterns compile fast, take little memory and dispatch on the first character)."""
+    trie: dict[int | None, Any] = {}
+    for code in codes:
+        node = trie
+        for ch in code:
+            node = node.setdefault(ch, {})
+        node[None] = True
+
+    @lru_cache(maxsize=None)
+    def char_class(chars: tuple[int, ...]) -> bytes:
+        if len(chars) == 1:
+            return re.escape(bytes(chars))
+        return b"[" + b"".join(re.escape(bytes([c])) for c in chars) + b"]"
+
+    def build(node: dict[int | None, Any]) -> bytes:
+        by_rest: dict[bytes, list[int]] = {}
+        for ch, child in node.items():
+            if ch is not None:
+                by_rest.setdefault(build(child), []).append(ch)
+        alts = [char_class(tuple(sorted(chars))) + rest for rest, chars in by_rest.items()]
+        if not alts:
+            return b""
+        pat = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+        if None in node:  # a code ends here and longer ones go on
+            pat = b"(?:" + pat + b")?"
+        return pat
+
+    return b"(?:" + build(trie) + b")"
+
+
 Run = Callable[[int, int], bytes]  # (min, max) -> pattern of that many characters
 
 
@@ -92,11 +126,8 @@ def _value(d: ElementDef, text: Run, alpha: Run) -> bytes:
     if d.regex is not None or t == "B":
         raise Unsupported
     if d.codes is not None:
-        codes = sorted((c for c in d.codes if d.min_len <= len(c) <= d.max_len), key=len,
-                       reverse=True)
-        if not codes:
-            return rb"(?!)"
-        return b"(?:" + b"|".join(re.escape(c.encode("latin-1")) for c in codes) + b")"
+        codes = [c.encode("latin-1") for c in d.codes if d.min_len <= len(c) <= d.max_len]
+        return code_pattern(codes) if codes else rb"(?!)"
     lo, hi = max(d.min_len, 1), d.max_len
     if t == "DT":
         return _date(d)

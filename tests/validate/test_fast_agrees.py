@@ -74,3 +74,16 @@ def test_fast_accepts_only_what_precise_accepts(segs: list[str]) -> None:
     fast_ok, precise_ok = verdicts(segs, GRAMMAR)
     if fast_ok:
         assert precise_ok, segs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.text(alphabet="0129AZ?+*", min_size=1, max_size=4), min_size=1, max_size=40),
+       st.lists(st.text(alphabet="0129AZ?+*", min_size=0, max_size=5), max_size=30))
+def test_code_lists_compile_to_exact_membership(codes: set[str], probes: list[str]) -> None:
+    import re
+
+    from gateway.validate.fast import code_pattern
+
+    pat = re.compile(code_pattern(sorted(c.encode() for c in codes)))
+    for word in list(codes) + probes:
+        assert (pat.fullmatch(word.encode()) is not None) == (word in codes), word
