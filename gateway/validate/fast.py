@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any, AnyStr
 
 from gateway.grammar.model import (
@@ -77,7 +77,7 @@ def code_pattern(codes: list[bytes]) -> bytes:
             node = node.setdefault(ch, {})
         node[None] = True
 
-    @lru_cache(maxsize=None)
+    @cache
     def char_class(chars: tuple[int, ...]) -> bytes:
         if len(chars) == 1:
             return re.escape(bytes(chars))
