@@ -244,11 +244,15 @@ def _is_5010(isa12: str) -> bool:
     return isa12.isdigit() and int(isa12) >= 501
 
 
-def _strip(value: str, d: Delimiters, repetition: bool) -> str:
-    bad = {d.element, d.component, d.segment, "\r", "\n"}
+def _strip_table(d: Delimiters, repetition: bool) -> dict[int, None]:
+    bad = d.element + d.component + d.segment + "\r\n"
     if repetition and d.repetition:
-        bad.add(d.repetition)
-    return "".join(ch for ch in value if ch not in bad)
+        bad += d.repetition
+    return str.maketrans("", "", bad)
+
+
+def _strip(value: str, d: Delimiters, repetition: bool) -> str:
+    return value.translate(_strip_table(d, repetition))
 
 
 class _Writer:
@@ -258,6 +262,7 @@ class _Writer:
         self.d = d
         self.end = end
         self.repetition = repetition
+        self.table = _strip_table(d, repetition)
         self.parts: list[str] = []
 
     @property
@@ -265,7 +270,7 @@ class _Writer:
         return len(self.parts)
 
     def clean(self, value: str) -> str:
-        return _strip(value, self.d, self.repetition)
+        return value.translate(self.table)
 
     def segment(self, tag: str, *elements: str | tuple[str, ...]) -> str:
         """One segment; a tuple is a composite. Trailing empty elements / components go."""

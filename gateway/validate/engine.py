@@ -84,7 +84,13 @@ def precise_check(msg: Message, grammar: MessageGrammar, *, tolerant_charset: bo
         errors.extend(check_hierarchy(tokens, grammar.hl_levels))
 
 
+_NUMBERS = [str(n).encode() for n in range(1, 100_001)]
+_HL_RULES: dict[int, tuple[MessageGrammar, dict[bytes, frozenset[bytes]]]] = {}
+
+
 def _hl_ok_fast(msg: Message, grammar: MessageGrammar) -> bool:
+    """The HL hierarchy on the unsplit set: True when it is certainly right (else the precise
+    check reports what is wrong)."""
     d = msg.delimiters
     key = (d.element.encode("latin-1"), msg.blob_sep)
     pat = _HL_CACHE.get(key)
@@ -94,15 +100,21 @@ def _hl_ok_fast(msg: Message, grammar: MessageGrammar) -> bool:
         pat = re.compile(b"(?:^|" + re.escape(j) + b")HL" + re.escape(e) + cls + re.escape(e)
                          + cls + re.escape(e) + cls)
         _HL_CACHE[key] = pat
+    hit = _HL_RULES.get(id(grammar))
+    if hit is None or hit[0] is not grammar:
+        hit = (grammar, {k.encode(): frozenset(p.encode() for p in v)
+                         for k, v in grammar.hl_levels.items()})
+        _HL_RULES[id(grammar)] = hit
+    rules = hit[1]
     assert msg.blob is not None
+    found = pat.findall(msg.blob)
+    if [h[0] for h in found] != _NUMBERS[: len(found)]:
+        return False  # HL01 must count 1, 2, 3...
     levels: dict[bytes, bytes] = {}
-    for n, (hl01, hl02, hl03) in enumerate(pat.findall(msg.blob), start=1):
-        if hl01 != str(n).encode() or (hl02 and hl02 not in levels):
-            return False
-        allowed = grammar.hl_levels.get(hl03.decode("latin-1"))
-        parent = levels.get(hl02, b"").decode("latin-1") if hl02 else ""
-        if allowed is None or parent not in allowed:
-            return False
+    for hl01, hl02, hl03 in found:
+        allowed = rules.get(hl03)
+        if allowed is None or (levels.get(hl02) if hl02 else b"") not in allowed:
+            return False  # unknown level, unknown parent, or a level under the wrong parent
         levels[hl01] = hl03
     return True
 
