@@ -244,7 +244,7 @@ def _is_5010(isa12: str) -> bool:
     return isa12.isdigit() and int(isa12) >= 501
 
 
-def _strip_table(d: Delimiters, repetition: bool) -> dict[int, None]:
+def _strip_table(d: Delimiters, repetition: bool) -> dict[int, int | None]:
     bad = d.element + d.component + d.segment + "\r\n"
     if repetition and d.repetition:
         bad += d.repetition
