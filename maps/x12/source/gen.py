@@ -10,9 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lxml import etree
-
 from dataele_spec import dataele
+from lxml import etree
 from segment_spec import Comp, El, Seg, segments
 from tx_spec import SETS, L, S
 

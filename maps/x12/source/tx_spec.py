@@ -21,7 +21,7 @@ class L:
     name: str
     usage: str
     repeat: str | int
-    children: list["S | L"] = field(default_factory=list)
+    children: list[S | L] = field(default_factory=list)
 
     @property
     def pos(self) -> int:
