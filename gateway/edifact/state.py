@@ -302,11 +302,7 @@ class Envelope:
             return
         ic.stray = None
         why = f"UNG at offset {tok.offset} starts a group before"
-        if self.msg is not None:
-            self._close_msg(Defect("st.trailer_missing", f"{why} UNT closed message "
-                                   f"'{self.msg.report.control_number}'", offset=tok.offset))
-        if self.grp is not None:
-            self._close_group(why, tok.offset)
+        self._close_open(why, tok.offset)
         ic.pos += 1
         tok.position = ic.pos
         grp = read_ung(tok, ic.pos, ic.report.version[-1:] if ic.report.version else "")
@@ -376,26 +372,27 @@ class Envelope:
             self._junk(tok)
             return
         why = f"UNZ at offset {tok.offset} ends the interchange before"
-        if self.msg is not None:
-            self._close_msg(Defect("st.trailer_missing", f"{why} UNT closed message "
-                                   f"'{self.msg.report.control_number}'", offset=tok.offset))
-        if self.grp is not None:
-            self._close_group(why, tok.offset)
+        self._close_open(why, tok.offset)
         ic.pos += 1
         tok.position = ic.pos
         if not ic.synthetic:
             ic.report.errors.extend(check_unz(tok, ic.pos, ic.report, ic.messages, ic.groups))
         self._end_ic(tok)
 
-    def _close_ic(self, code: str, why: str, offset: int | None) -> None:
-        """Close the open interchange without its UNZ. ``why`` ends in "before" (UNZ...)."""
-        ic = self.ic
-        assert ic is not None
+    def _close_open(self, why: str, offset: int | None) -> None:
+        """Close the open message (without its UNT) and group (without its UNE), if any.
+        ``why`` names what came instead and ends in "before"."""
         if self.msg is not None:
             self._close_msg(Defect("st.trailer_missing", f"{why} UNT closed message "
                                    f"'{self.msg.report.control_number}'", offset=offset))
         if self.grp is not None:
             self._close_group(why, offset)
+
+    def _close_ic(self, code: str, why: str, offset: int | None) -> None:
+        """Close the open interchange without its UNZ. ``why`` ends in "before" (UNZ...)."""
+        ic = self.ic
+        assert ic is not None
+        self._close_open(why, offset)
         if not ic.synthetic or code == "isa.terminator":  # no UNZ is owed without a UNB
             ic.report.errors.append(Defect(
                 code, f"{why} UNZ closed interchange '{ic.report.control_number or ''}' "
