@@ -102,8 +102,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    files = sorted((ROOT / "fixtures").glob("*/*/*/valid_*.edi"))
-    files += sorted((ROOT / "fixtures").glob("*/*/*/broken_*.edi"))[:4]
+    def examples(pattern: str) -> list[Path]:
+        return sorted(p for p in (ROOT / "fixtures").glob(f"*/*/*/{pattern}")
+                      if not p.name.endswith(".acks.edi"))
+
+    files = examples("valid_*.edi") + examples("broken_*.edi")[:4]
     if not files:
         print("no example files under fixtures/")
         return 2

@@ -120,3 +120,13 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
                        timeout=60)
     assert p.returncode == 2
     assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_demo_validates_the_example_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(["demo"], capsys)
+    assert code == 0
+    summary = out.strip().splitlines()[-1]
+    n, accepted = int(summary.split()[0]), int(summary.split()[2])
+    assert n == accepted + 4 and accepted >= 20  # every valid_* accepted, the 4 broken_* not
+    assert "--- 997 ---" in out and "--- 999 ---" in out and "--- CONTRL ---" in out
+    assert ".acks.edi" not in out
