@@ -142,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_inspect)
     b = sub.add_parser("bench", help="speed and memory on generated files")
     b.add_argument("--sizes", default="medium,large",
-                   help="comma-separated: small, medium (~10 MB), large (~100 MB)")
+                   help="comma-separated: small (~1 MB), medium (~10 MB), large (~100 MB)")
     b.add_argument("--out", default="bench-data", help="where generated files go")
     b.add_argument("--no-peers", action="store_true", help="skip the py-split baselines")
     b.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
+    b.add_argument("--repeat", type=int, default=0,
+                   help="runs per figure (median); default 3 for medium, 1 for large")
     b.set_defaults(func=cmd_bench)
     d = sub.add_parser("demo", help="validate and acknowledge the example files")
     d.set_defaults(func=cmd_demo)

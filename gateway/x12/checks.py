@@ -98,9 +98,10 @@ def group_trailer(g: GroupReport, el: list[str] | None, offset: int) -> None:
 
 def transaction_header(el: list[str], offset: int, g: GroupReport,
                        seen: set[str]) -> TransactionReport:
-    set_id, ctl = _get(el, 1), _get(el, 2)
-    tx = TransactionReport(set_id=set_id, control_number=ctl, offset=offset,
-                           version=_get(el, 3) or None)
+    n = len(el)  # hot path: one call per transaction set
+    set_id = el[1].strip() if n > 1 else ""
+    ctl = el[2].strip() if n > 2 else ""
+    tx = TransactionReport(set_id, ctl, offset, 0, (el[3].strip() or None) if n > 3 else None)
     if len(set_id) != 3 or not set_id.isdigit():
         tx.errors.append(Defect("st.not_supported", f"ST01 {set_id!r} is not a transaction set "
                                 "identifier", offset=offset, segment="ST", segment_position=1,
@@ -125,6 +126,9 @@ def transaction_header(el: list[str], offset: int, g: GroupReport,
 def transaction_trailer(tx: TransactionReport, el: list[str] | None, count: int,
                         offset: int) -> None:
     tx.segment_count = count
+    if el is not None and len(el) == 3 and el[2] == tx.control_number and el[1].isdigit() and \
+            int(el[1]) == count:
+        return  # the common case, decided without building anything
     if el is None:
         tx.errors.append(Defect("st.trailer_missing", f"transaction set {tx.set_id} "
                                 f"{tx.control_number} has no SE trailer", offset=offset,

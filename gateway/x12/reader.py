@@ -37,7 +37,7 @@ from gateway.stream import (
     SegmentToken,
 )
 from gateway.x12 import checks
-from gateway.x12.isa import WHITESPACE, IsaHeader, IsaIncomplete, parse_isa
+from gateway.x12.isa import ISA_SCAN_LIMIT, WHITESPACE, IsaHeader, IsaIncomplete, parse_isa
 
 CHUNK = 1 << 20
 MAX_SEGMENT = 1 << 20  # a segment longer than this is not X12: stop before memory grows
@@ -90,7 +90,9 @@ class _Reader:
         self.messages = messages
         self.stream = stream
         self.chunk_size = chunk_size
-        self.buf = b""
+        # a bytearray: dropping its head is cheap (CPython keeps an offset), where a bytes
+        # object would be copied at the end of every interchange
+        self.buf = bytearray()
         self.base = 0  # file offset of buf[0]
         self.eof = False
         self.seen_interchange = False
@@ -111,7 +113,7 @@ class _Reader:
         return True
 
     def _drop(self, n: int) -> None:
-        self.buf = self.buf[n:]
+        del self.buf[:n]
         self.base += n
 
     # -- top level ------------------------------------------------------------------------
@@ -148,7 +150,7 @@ class _Reader:
         """Bytes that are not an ISA: report them once, skip to the next ISA."""
         self.saw_data = True
         start = self.base
-        sample = self.buf[:64]
+        sample = bytes(self.buf[:64])
         while True:
             k = self.buf.find(b"ISA", 1)
             if k >= 0:
@@ -172,7 +174,9 @@ class _Reader:
     def _isa(self) -> IsaHeader | None:
         while True:
             try:
-                return parse_isa(self.buf, 0, self.base, eof=self.eof)
+                head = bytes(memoryview(self.buf)[:ISA_SCAN_LIMIT * 2])
+                return parse_isa(head, 0, self.base,
+                                 eof=self.eof and len(head) == len(self.buf))
             except IsaIncomplete:
                 if not self._fill():
                     continue
@@ -226,7 +230,7 @@ class _Reader:
                 break
             if not self.eof and cut + len(sepb) >= len(self.buf) and self._fill():
                 continue  # need the bytes after the last terminator to see its suffix
-            body = self.buf[:cut]
+            body = bytes(memoryview(self.buf)[:cut])
             if self._plain(body, term, sepb, nl_per_sep) and \
                     self.buf[cut: cut + len(sepb)] == sepb:
                 # fast path: every terminator is followed by the same suffix, nothing else
@@ -483,7 +487,7 @@ class _Reader:
             "isa.terminator", f"no segment terminator {st.delims.segment!r} in "
             f"{len(self.buf)} bytes from offset {self.base}: the rest of the file is not read",
             offset=self.base))
-        self.buf = b""
+        self.buf = bytearray()
         self.eof = True
         yield from self._close(st)
 
