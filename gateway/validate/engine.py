@@ -13,12 +13,14 @@ from collections.abc import Callable
 
 from gateway.grammar.model import MessageGrammar, SegmentNode
 from gateway.report import Defect
-from gateway.stream import Message, SegmentToken
+from gateway.stream import Delimiters, Message, SegmentToken
 from gateway.validate.fast import compile_edifact, compile_set
 from gateway.validate.segments import check_segment
 from gateway.validate.structure import walk
 
 GuideLookup = Callable[[Message], MessageGrammar | None]
+_SET_PATTERNS: dict[tuple[int, int, bytes, bool],
+                    tuple[MessageGrammar, Delimiters, re.Pattern[bytes] | None]] = {}
 _HL_CACHE: dict[tuple[bytes, bytes], re.Pattern[bytes]] = {}
 
 
@@ -30,11 +32,20 @@ def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = F
         if _edifact_fast(msg, grammar):
             return True
     elif not precise and msg.blob is not None and msg.raw is None:
-        d = msg.delimiters
         joint = msg.blob_sep
-        pat = compile_set(grammar, d.element.encode("latin-1"), d.component.encode("latin-1"),
-                          (d.repetition or "").encode("latin-1"), joint,
-                          tolerant=tolerant_charset)
+        # one interchange shares one Delimiters object: remember its pattern by identity
+        key = (id(grammar), id(msg.delimiters), joint, tolerant_charset)
+        hit = _SET_PATTERNS.get(key)
+        if hit is None or hit[0] is not grammar or hit[1] is not msg.delimiters:
+            d = msg.delimiters
+            pat = compile_set(grammar, d.element.encode("latin-1"),
+                              d.component.encode("latin-1"),
+                              (d.repetition or "").encode("latin-1"), joint,
+                              tolerant=tolerant_charset)
+            if len(_SET_PATTERNS) > 1024:
+                _SET_PATTERNS.clear()
+            hit = _SET_PATTERNS[key] = (grammar, msg.delimiters, pat)
+        pat = hit[2]
         if pat is not None and pat.fullmatch(msg.blob + joint) is not None:
             if not grammar.hl_levels or _hl_ok_fast(msg, grammar):
                 return True
