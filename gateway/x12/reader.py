@@ -316,7 +316,34 @@ class _Reader:
 
         expect = 0 if st.tx is None else -1  # where the next segment outside a set starts
         tx_from, tx_from_index = 0, 0
-        for b in starts:
+        st_mark, se_mark = b"ST" + elem, b"SE" + elem
+        enc, esep = st.encoding, st.delims.element
+        i, n_starts = 0, len(starts)
+        while i < n_starts:
+            b = starts[i]
+            i += 1
+            # the common case, a whole ST..SE in this chunk of a plain layout, in one step
+            if (anchors is None and st.tx is None and st.group is not None and i < n_starts
+                    and expect == b and not st.empties and body.startswith(st_mark, b)
+                    and body.startswith(se_mark, starts[i])):
+                b2 = starts[i]
+                i += 1
+                end = body.find(joint, b2)
+                if end < 0:
+                    end = len(body)
+                tx = checks.transaction_header(
+                    body[b:body.find(joint, b)].decode(enc, "replace").split(esep), base + b,
+                    st.group, st.tx_controls)
+                checks.transaction_trailer(tx, body[b2:end].decode(enc, "replace").split(esep),
+                                           body.count(joint, b, end) + 1, base + b2)
+                st.group.transactions.append(tx)
+                if self.messages:
+                    msg = Message(tx, st.group, st.ix, st.delims, encoding=enc,
+                                  blob=body[b:end], blob_sep=joint)
+                    msg._offsets = partial(_lazy_offsets, msg, joint, [(0, base + b)])
+                    events.append(msg)
+                expect = end + jl
+                continue
             end = body.find(joint, b)
             if end < 0:
                 end = len(body)
