@@ -61,6 +61,8 @@ class TransactionReport:
 
     @property
     def status(self) -> Literal["accepted", "rejected"]:
+        if not self.errors:
+            return "accepted"
         return "rejected" if any(not d.warning for d in self.errors) else "accepted"
 
     def to_json(self) -> dict[str, Any]:
@@ -89,7 +91,7 @@ class GroupReport:
 
     @property
     def rejected_itself(self) -> bool:
-        return any(not d.warning for d in self.errors)
+        return bool(self.errors) and any(not d.warning for d in self.errors)
 
     @property
     def accepted_count(self) -> int:

@@ -168,9 +168,9 @@ def _group_body(kind: FunctionalAck, w: _Writer, g: GroupReport) -> None:
 def _set_response(kind: FunctionalAck, w: _Writer, t: TransactionReport, group_rejected: bool,
                   inherited: str | None, repetition: bool) -> None:
     if not t.errors and not group_rejected and kind == "997":  # the common case, quickly
-        e = w.d.element
-        w.parts.append(f"AK2{e}{w.clean(t.set_id)}{e}{w.clean(t.control_number)}")
-        w.parts.append(f"AK5{e}A")
+        sep = w.d.element
+        w.parts.append(f"AK2{sep}{w.clean(t.set_id)}{sep}{w.clean(t.control_number)}")
+        w.parts.append(f"AK5{sep}A")
         return
     w.add("AK2", t.set_id, t.control_number, (t.version or "") if kind == "999" else "")
     seg_tag, ele_tag = ("IK3", "IK4") if kind == "999" else ("AK3", "AK4")

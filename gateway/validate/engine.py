@@ -108,7 +108,8 @@ def _hl_ok_fast(msg: Message, grammar: MessageGrammar) -> bool:
     if pat is None:
         e, j = key
         cls = b"([^" + re.escape(e) + re.escape(j[:1]) + b"]*)"
-        pat = re.compile(b"(?:^|" + re.escape(j) + b")HL" + re.escape(e) + cls + re.escape(e)
+        # a set starts with ST, so every HL follows a terminator: a literal prefix, searched fast
+        pat = re.compile(re.escape(j) + b"HL" + re.escape(e) + cls + re.escape(e)
                          + cls + re.escape(e) + cls)
         _HL_CACHE[key] = pat
     hit = _HL_RULES.get(id(grammar))

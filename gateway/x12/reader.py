@@ -124,8 +124,8 @@ class _Reader:
         while True:
             # skip white space between interchanges
             while True:
-                stripped = self.buf.lstrip(WHITESPACE)
-                self._drop(len(self.buf) - len(stripped))
+                if self.buf[:1].isspace() or self.buf[:1] == b"\x00":
+                    self._drop(len(self.buf) - len(self.buf.lstrip(WHITESPACE)))
                 if self.buf or not self._fill():
                     break
             if not self.buf:
