@@ -130,3 +130,9 @@ def test_demo_validates_the_example_files(capsys: pytest.CaptureFixture[str]) ->
     assert n == accepted + 4 and accepted >= 20  # every valid_* accepted, the 4 broken_* not
     assert "--- 997 ---" in out and "--- 999 ---" in out and "--- CONTRL ---" in out
     assert ".acks.edi" not in out
+
+
+def test_engine_pyx12_still_validates_edifact(capsys: pytest.CaptureFixture[str]) -> None:
+    broken = ROOT / "fixtures/edifact/D96A/ORDERS/broken_missing_bgm.edi"
+    code, out = run(["validate", "--engine", "pyx12", str(broken)], capsys)
+    assert code == 1 and "segment.missing" in out
