@@ -9,6 +9,14 @@ bench [--sizes medium,large] [--out DIR]
     generated X12 and EDIFACT files; MB/s, segments/s, sets/s and peak RSS.
 demo
     validates and acknowledges the example files in fixtures/ (what bin/serve runs for now).
+partners check [--dir partners]
+    validates every partner profile: ``file:line: field: message`` per problem and exit 1,
+    or a one-line summary and exit 0 (exit 2 when the folder does not exist).
+partners list [--dir partners] [--json]
+    the partners; JSON: ``[{"id", "name", "standards": [...]}]``.
+schemas [--check] [--out DIR]
+    writes the JSON Schema and XSD of each canonical record into maps/canonical/ (or DIR);
+    with --check writes nothing and exits 1 naming the files that differ from the models.
 """
 
 from __future__ import annotations
@@ -125,6 +133,64 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_partners_check(args: argparse.Namespace) -> int:
+    from gateway.partners import load_folder
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"{folder}: no such folder", file=sys.stderr)
+        return 2
+    loaded, errors = load_folder(folder)
+    for e in errors:
+        print(e.message)
+    if errors:
+        files = len({e.file for e in errors})
+        print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
+        return 1
+    std = sorted({s for lp in loaded for s in lp.profile.standards})
+    print(f"{folder}: {len(loaded)} partner profile(s) OK ({', '.join(std) or 'none'})")
+    return 0
+
+
+def cmd_partners_list(args: argparse.Namespace) -> int:
+    from gateway.partners import load_folder
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"{folder}: no such folder", file=sys.stderr)
+        return 2
+    loaded, errors = load_folder(folder)
+    for e in errors:
+        print(e.message, file=sys.stderr)
+    profiles = sorted((lp.profile for lp in loaded), key=lambda p: p.id)
+    if args.json:
+        print(json.dumps([{"id": p.id, "name": p.name, "standards": p.standards}
+                          for p in profiles], ensure_ascii=False))
+    else:
+        rows = [("ID", "NAME", "ENV", "STANDARDS", "SENDER IDS")] + [
+            (p.id, p.name, p.environment, ",".join(p.standards),
+             " ".join([str(i) for i in p.identities.x12] + [str(i) for i in p.identities.edifact]))
+            for p in profiles]
+        widths = [max(len(r[n]) for r in rows) for n in range(4)]
+        for r in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[4])
+    return 1 if errors else 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from gateway.canonical import schemas
+
+    out = Path(args.out) if args.out else ROOT / "maps" / "canonical"
+    if args.check:
+        stale = schemas.stale(out)
+        for path in stale:
+            print(f"{path}: stale or missing (run `edi-gateway schemas`)")
+        return 1 if stale else 0
+    for path in schemas.write(out):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edi-gateway", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -151,6 +217,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
     d = sub.add_parser("demo", help="validate and acknowledge the example files")
     d.set_defaults(func=cmd_demo)
+    pa = sub.add_parser("partners", help="partner profiles: check them, list them")
+    psub = pa.add_subparsers(dest="partners_command", required=True)
+    pc = psub.add_parser("check", help="validate every profile (file:line: field: message)")
+    pc.add_argument("--dir", default="partners", help="the profiles folder (default: partners)")
+    pc.set_defaults(func=cmd_partners_check)
+    pl = psub.add_parser("list", help="the partners, as a table or JSON")
+    pl.add_argument("--dir", default="partners", help="the profiles folder (default: partners)")
+    pl.add_argument("--json", action="store_true",
+                    help='[{"id", "name", "standards": [...]}]')
+    pl.set_defaults(func=cmd_partners_list)
+    sc = sub.add_parser("schemas", help="write the canonical records' JSON Schemas and XSDs")
+    sc.add_argument("--check", action="store_true",
+                    help="write nothing; exit 1 if the files differ from what the models give")
+    sc.add_argument("--out", help="directory of the schema files (default maps/canonical/)")
+    sc.set_defaults(func=cmd_schemas)
     return p
 
 

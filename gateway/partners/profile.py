@@ -1,0 +1,630 @@
+"""The partner profile: one trading partner, as validated data (``partners/<id>.toml``).
+
+A profile says who the partner is on the wire (``identities``: ISA qualifier and id with the
+GS02 codes for X12, UNB S002 id and qualifier for EDIFACT), who *we* are towards it (``us``:
+the sender of the envelopes we write), how what we send is written (``syntax``), which acks it
+gets (``acks``, mapped onto ``gateway.acks.AckPolicy``), which documents travel in which
+direction and through which map (``documents``), its transport endpoints by name
+(``transports``), where its documents go in the ERP (``erp``) and the ranges our control
+numbers towards it take (``control_numbers``).
+
+Every model is frozen and forbids unknown fields. Cross-field rules raise a ``partner_rule``
+error whose context carries the path (``loc``) of the offending field relative to the model, so
+``gateway.partners.loader`` can point at the right line of the TOML file.
+
+Map names are only checked for their syntax here; that a named map exists is checked once the
+map engine lands (``edi-gateway partners check`` will then load them).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from gateway.acks import AckPolicy
+from gateway.edifact.charset import CHARSETS
+from gateway.x12.isa import ID_QUALIFIERS
+
+Standard = Literal["x12", "edifact"]
+STANDARDS: tuple[Standard, ...] = ("x12", "edifact")
+MAX_CONTROL_NUMBER = 999_999_999  # ISA13 and GS06 are at most nine digits
+ACK_DOCUMENTS = frozenset({"997", "999", "TA1", "CONTRL"})
+Loc = tuple[str | int, ...]
+
+
+def rule(loc: Loc, message: str) -> PydanticCustomError:
+    """A cross-field error; ``loc`` is relative to the model that raises it."""
+    return PydanticCustomError("partner_rule", "{message}", {"message": message, "loc": loc})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- small value types --------------------------------------------------------------------------
+
+def _pattern(regex: str, what: str) -> AfterValidator:
+    compiled = re.compile(regex)
+
+    def check(v: str) -> str:
+        if not compiled.fullmatch(v):
+            raise ValueError(f"{v!r} is not {what}")
+        return v
+
+    return AfterValidator(check)
+
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def _parse_duration(v: object) -> object:
+    if isinstance(v, str):
+        text = v.strip().lower()
+        m = _DURATION.fullmatch(text)
+        if text and m:
+            d, h, mi, s = (int(x or 0) for x in m.groups())
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+        if not text.startswith("p"):  # ISO 8601 ("PT4H") is left to pydantic
+            raise ValueError(f"{v!r} is not a duration like '90s', '15m', '24h', '1h30m', "
+                             "'2d' or 'PT4H'")
+    return v
+
+
+def _positive(v: timedelta) -> timedelta:
+    if v <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return v
+
+
+# "90s", "15m", "24h", "1h30m", "2d", ISO 8601 "PT4H", or a number of seconds
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_positive)]
+PartnerId = Annotated[str, _pattern(r"[a-z0-9][a-z0-9-]{0,62}",
+                                    "a partner id (lower-case letters, digits and '-')")]
+Name = Annotated[str, _pattern(r"[a-z0-9][a-z0-9_-]{0,62}",
+                               "a name (lower-case letters, digits, '-' and '_')")]
+EnvName = Annotated[str, _pattern(r"[A-Z_][A-Z0-9_]*",
+                                  "the name of an environment variable (secrets stay out of "
+                                  "profiles)")]
+# "x12/004010/850", "edifact/D96A/ORDERS", or a partner override such as "bigbox/850"
+MapName = Annotated[str, _pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*",
+                                  "a map name like 'x12/004010/850' or 'bigbox/850'")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _delimiter(v: str) -> str:
+    if len(v) != 1:
+        raise ValueError(f"{v!r} is not a single character")
+    if v.isalnum() or v == " ":
+        raise ValueError(f"{v!r} cannot be a delimiter (letters, digits and space are data)")
+    return v
+
+
+Char = Annotated[str, AfterValidator(_delimiter)]
+
+
+def _isa_qualifier(v: str) -> str:
+    if v not in ID_QUALIFIERS:
+        raise ValueError(f"{v!r} is not an ISA interchange id qualifier (01, 08, 12, 14, ZZ, …)")
+    return v
+
+
+_ISA_ID = re.compile(r"[A-Za-z0-9&()+,./:;?=@_ -]+")
+
+
+def _isa_id(v: str) -> str:
+    if not 1 <= len(v) <= 15:
+        raise ValueError(f"{v!r} is {len(v)} characters; ISA ids have 1 to 15")
+    if v != v.strip():
+        raise ValueError(f"{v!r} has leading or trailing spaces (the ISA padding is added when "
+                         "writing and ignored when reading)")
+    if not _ISA_ID.fullmatch(v):
+        raise ValueError(f"{v!r} holds characters that cannot appear in an ISA id")
+    return v
+
+
+IsaQualifier = Annotated[str, AfterValidator(_isa_qualifier)]
+IsaId = Annotated[str, AfterValidator(_isa_id)]
+GsCode = Annotated[str, _pattern(r"[A-Za-z0-9&()+,./:;?=@_-][A-Za-z0-9&()+,./:;?=@_ -]{1,14}",
+                                 "a GS02/GS03 application code (2 to 15 characters)")]
+EdifactId = Annotated[str, _pattern(r"[^+:'?*\s][^+:'?*]{0,34}",
+                                    "a UNB party id (1 to 35 characters, no separators)")]
+EdifactQualifier = Annotated[str, _pattern(r"[A-Z0-9]{1,4}",
+                                           "a UNB id code qualifier (14 = GLN, 1 = DUNS, ZZZ)")]
+EdifactRouting = Annotated[str, _pattern(r"[^+:'?*]{1,14}", "a UNB routing address (≤ 14)")]
+
+
+def gln_check_digit(first12: str) -> int:
+    """The GS1 check digit of a GLN's first twelve digits (weights 3, 1, 3, … from the right)."""
+    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(first12)))
+    return (10 - total % 10) % 10
+
+
+def gln_problem(v: str) -> str | None:
+    """Why ``v`` is not a valid GLN, or None."""
+    if len(v) != 13 or not v.isdigit():
+        return f"{v!r} is not a GLN (13 digits) as qualifier 14 requires"
+    digit = gln_check_digit(v[:12])
+    if int(v[12]) != digit:
+        return f"GLN {v} has the wrong check digit (expected {digit})"
+    return None
+
+
+_ISA_ID_FORMATS = {"01": (9, "a DUNS number"), "14": (13, "a DUNS+4 number"),
+                   "12": (10, "a telephone number")}
+
+
+# -- identities -----------------------------------------------------------------------------
+
+class X12Identity(_Model):
+    """The partner as an X12 sender: ISA05/ISA06, and the GS02 codes its groups carry."""
+
+    isa_qualifier: IsaQualifier
+    isa_id: IsaId
+    gs_codes: tuple[GsCode, ...] = ()  # empty: the same as the ISA id
+
+    @model_validator(mode="after")
+    def _id_format(self) -> Self:
+        fmt = _ISA_ID_FORMATS.get(self.isa_qualifier)
+        if fmt and not (len(self.isa_id) == fmt[0] and self.isa_id.isdigit()):
+            raise rule(("isa_id",), f"qualifier {self.isa_qualifier} needs {fmt[1]} "
+                                    f"({fmt[0]} digits), not {self.isa_id!r}")
+        return self
+
+    @property
+    def group_codes(self) -> tuple[str, ...]:
+        return self.gs_codes or (self.isa_id,)
+
+    def __str__(self) -> str:
+        return f"{self.isa_qualifier}/{self.isa_id}"
+
+
+class OwnX12Identity(_Model):
+    """Us towards this partner in X12: the ISA07/ISA08 it sends to, the ISA05/ISA06 we send."""
+
+    isa_qualifier: IsaQualifier
+    isa_id: IsaId
+    gs_code: GsCode | None = None  # GS02 of what we send; default: the ISA id
+
+    @property
+    def group_code(self) -> str:
+        return self.gs_code or self.isa_id
+
+    def __str__(self) -> str:
+        return f"{self.isa_qualifier}/{self.isa_id}"
+
+
+class EdifactIdentity(_Model):
+    """A party in the UNB: S002/S003 id (0004/0010), qualifier (0007) and routing (0008/0014).
+
+    Qualifier 14 means a GLN, whose GS1 check digit is verified."""
+
+    id: EdifactId
+    qualifier: EdifactQualifier | None = None
+    routing: EdifactRouting | None = None
+
+    @model_validator(mode="after")
+    def _gln(self) -> Self:
+        if self.qualifier == "14" and (problem := gln_problem(self.id)):
+            raise rule(("id",), problem)
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.id}:{self.qualifier}" if self.qualifier else self.id
+
+
+class Identities(_Model):
+    x12: tuple[X12Identity, ...] = ()
+    edifact: tuple[EdifactIdentity, ...] = ()
+
+
+class OwnIdentities(_Model):
+    x12: OwnX12Identity | None = None
+    edifact: EdifactIdentity | None = None
+
+
+# -- outbound syntax ------------------------------------------------------------------------
+
+def _distinct(values: dict[str, str | None]) -> None:
+    seen: dict[str, str] = {}
+    for name, ch in values.items():
+        if ch is None:
+            continue
+        if ch in seen:
+            raise rule((name,), f"{ch!r} is already the {seen[ch]} separator")
+        seen[ch] = name
+
+
+class X12Delimiters(_Model):
+    element: Char = "*"
+    component: Char = ">"
+    repetition: Char | None = None  # ISA11 from 00402 on; 005010 default "^"
+    segment: Char = "~"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        _distinct({"element": self.element, "component": self.component,
+                   "repetition": self.repetition, "segment": self.segment})
+        return self
+
+
+class X12Syntax(_Model):
+    """How we write X12 to this partner."""
+
+    version: Literal["004010", "005010"] = "004010"
+    isa12: Annotated[str, _pattern(r"00[2-8]\d\d", "an ISA12 version like 00401")] = "00401"
+    gs_version: NonEmpty | None = None  # GS08 when it differs from version: "004010VICS"
+    delimiters: X12Delimiters = X12Delimiters()
+    newline: bool = False  # a line break after each segment terminator
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        # isa12 and the repetition separator follow the version unless given
+        if isinstance(data, dict) and data.get("version") == "005010":
+            data = dict(data)
+            data.setdefault("isa12", "00501")
+            delims = data.get("delimiters", {})
+            if (isinstance(delims, dict) and "repetition" not in delims
+                    and isinstance(data["isa12"], str) and data["isa12"] >= "00402"):
+                data["delimiters"] = {**delims, "repetition": "^"}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.isa12 < "00402" and self.delimiters.repetition is not None:
+            raise rule(("delimiters", "repetition"),
+                       f"ISA12 {self.isa12} has no repetition separator (ISA11 is 'U')")
+        if self.isa12 >= "00402" and self.delimiters.repetition is None:
+            raise rule(("delimiters", "repetition"),
+                       f"ISA12 {self.isa12} needs a repetition separator (ISA11)")
+        if self.gs_version and not self.gs_version.startswith(self.version):
+            raise rule(("gs_version",), f"GS08 {self.gs_version!r} does not start with the "
+                                        f"version {self.version}")
+        return self
+
+    @property
+    def group_version(self) -> str:
+        return self.gs_version or self.version
+
+
+class EdifactSeparators(_Model):
+    component: Char = ":"
+    element: Char = "+"
+    decimal: Literal[".", ","] = "."
+    release: Char = "?"
+    repetition: Char | None = None  # syntax version 4 only; default "*"
+    segment: Char = "'"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        _distinct({"component": self.component, "element": self.element,
+                   "release": self.release, "repetition": self.repetition,
+                   "segment": self.segment})
+        return self
+
+
+_DEFAULT_SEPARATORS = EdifactSeparators()
+
+
+class EdifactSyntax(_Model):
+    """How we write EDIFACT to this partner."""
+
+    syntax_id: str = "UNOC"  # UNB S001 0001
+    syntax_version: Annotated[int, Field(ge=1, le=4)] = 3  # UNB S001 0002
+    directory: Annotated[str, _pattern(r"D\d\d[A-C]", "a directory like D96A or D01B")] = "D96A"
+    una: bool = True  # write a UNA service string advice
+    separators: EdifactSeparators = EdifactSeparators()
+    newline: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("syntax_version") == 4:
+            seps = data.get("separators", {})
+            if isinstance(seps, dict) and "repetition" not in seps:
+                data = {**data, "separators": {**seps, "repetition": "*"}}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.syntax_id not in CHARSETS:
+            raise rule(("syntax_id",), f"{self.syntax_id!r} is not a syntax identifier "
+                                       f"({', '.join(sorted(CHARSETS))})")
+        if self.syntax_version < 4 and self.separators.repetition is not None:
+            raise rule(("separators", "repetition"),
+                       f"syntax version {self.syntax_version} has no repetition separator")
+        plain = self.separators.model_copy(update={"repetition": None})
+        if not self.una and plain != _DEFAULT_SEPARATORS:
+            raise rule(("una",), "separators other than the defaults need una = true")
+        return self
+
+
+class Syntax(_Model):
+    x12: X12Syntax = X12Syntax()
+    edifact: EdifactSyntax = EdifactSyntax()
+
+
+# -- acknowledgements -----------------------------------------------------------------------
+
+class Acks(_Model):
+    """Which acks the partner gets (``policy``) and what we expect back."""
+
+    functional: Literal["auto", "997", "999", "none"] = "auto"
+    ta1: Literal["auto", "always", "never"] = "auto"
+    embed_ta1: bool = False
+    contrl: Literal["auto", "always", "never"] = "auto"
+    expect_ack_within: Duration | None = None  # overdue-ack alert for what we send
+    tolerant_charset: bool = False  # accept UTF-8 under UNOA/UNOB/UNOC from this partner
+
+    @property
+    def policy(self) -> AckPolicy:
+        return AckPolicy(functional=self.functional, ta1=self.ta1, embed_ta1=self.embed_ta1,
+                         contrl=self.contrl)
+
+
+# -- documents ------------------------------------------------------------------------------
+
+def _document_type(v: str) -> str:
+    if v in ACK_DOCUMENTS:
+        raise ValueError(f"{v} is an acknowledgement: configure it under [acks]")
+    if not (re.fullmatch(r"\d{3}", v) or re.fullmatch(r"[A-Z]{6}", v)):
+        raise ValueError(f"{v!r} is not a document type (X12 '850', EDIFACT 'ORDERS')")
+    return v
+
+
+DocumentType = Annotated[str, AfterValidator(_document_type)]
+
+
+def document_standard(doc: str) -> Standard:
+    return "x12" if doc.isdigit() else "edifact"
+
+
+class DocumentRoute(_Model):
+    direction: Literal["inbound", "outbound", "both"]
+    map: MapName | None = None  # None: the generic map for the standard, version and document
+
+    def carries(self, direction: Literal["inbound", "outbound"]) -> bool:
+        return self.direction in (direction, "both")
+
+
+# -- transports -----------------------------------------------------------------------------
+
+_KEY_TYPES = ("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "ecdsa-sha2-nistp384 ",
+              "ecdsa-sha2-nistp521 ")
+
+
+def _public_key(v: str) -> str:
+    if not v.startswith(_KEY_TYPES):
+        raise ValueError(f"not an OpenSSH public key line ({', '.join(_KEY_TYPES)}…)")
+    return v
+
+
+PublicKey = Annotated[str, AfterValidator(_public_key)]
+
+
+class SftpServer(_Model):
+    """The partner logs in to our SFTP server, uploads into ``inbox``, collects ``outbox``."""
+
+    type: Literal["sftp-server"]
+    username: Annotated[str, _pattern(r"[a-z_][a-z0-9_.-]{0,31}", "a login name")]
+    authorized_keys: tuple[PublicKey, ...] = ()
+    password_env: EnvName | None = None
+    inbox: NonEmpty = "inbox"
+    outbox: NonEmpty = "outbox"
+
+    @model_validator(mode="after")
+    def _auth(self) -> Self:
+        if not self.authorized_keys and not self.password_env:
+            raise rule(("authorized_keys",), "give authorized_keys or password_env")
+        return self
+
+
+class SftpPoll(_Model):
+    """We log in to the partner's SFTP server every ``interval`` and fetch from ``remote_inbox``."""
+
+    type: Literal["sftp-poll"]
+    host: NonEmpty
+    port: Annotated[int, Field(ge=1, le=65535)] = 22
+    username: NonEmpty
+    host_key: PublicKey  # the server's key: no trust on first use
+    private_key: NonEmpty | None = None  # a key file, relative to the gateway's directory
+    password_env: EnvName | None = None
+    remote_inbox: NonEmpty  # where the partner leaves files for us
+    remote_outbox: NonEmpty | None = None  # where we put files for the partner
+    remote_archive: NonEmpty | None = None  # fetched files moved here; None: removed
+    patterns: tuple[NonEmpty, ...] = ("*",)
+    interval: Duration = timedelta(minutes=5)
+    min_age: Duration = timedelta(seconds=60)  # a file younger than this may still grow
+
+    @model_validator(mode="after")
+    def _auth(self) -> Self:
+        if not self.private_key and not self.password_env:
+            raise rule(("private_key",), "give private_key or password_env")
+        return self
+
+
+class As2(_Model):
+    """AS2 over HTTP(S): we post to ``url``, the partner posts to our /as2 endpoint."""
+
+    type: Literal["as2"]
+    as2_id: Annotated[str, _pattern(r"[!-~]{1,128}", "an AS2 id (printable, no spaces)")]
+    our_as2_id: Annotated[str, _pattern(r"[!-~]{1,128}", "an AS2 id (printable, no spaces)")]
+    url: AnyHttpUrl
+    partner_certificate: NonEmpty  # PEM file, relative to the gateway's directory
+    sign: bool = True
+    encrypt: bool = True
+    compress: bool = False
+    signature: Literal["sha1", "sha256", "sha384", "sha512"] = "sha256"
+    encryption: Literal["aes_128_cbc", "aes_192_cbc", "aes_256_cbc",
+                        "tripledes_192_cbc"] = "aes_256_cbc"
+    mdn: Literal["sync", "async", "none"] = "sync"
+    mdn_signed: bool = True
+
+
+class Rest(_Model):
+    """The partner posts to our REST API; with ``url`` we also post to theirs."""
+
+    type: Literal["rest"]
+    url: AnyHttpUrl | None = None
+    auth: Literal["none", "bearer", "basic"] = "bearer"
+    username: NonEmpty | None = None  # basic auth
+    secret_env: EnvName | None = None  # bearer token or password
+
+    @model_validator(mode="after")
+    def _auth(self) -> Self:
+        if self.auth != "none" and not self.secret_env:
+            raise rule(("secret_env",), f"auth {self.auth!r} needs secret_env")
+        if self.auth == "basic" and not self.username:
+            raise rule(("username",), "auth 'basic' needs a username")
+        return self
+
+
+class Folder(_Model):
+    """A drop folder: files appearing in ``inbox`` are ingested; we write into ``outbox``."""
+
+    type: Literal["folder"]
+    inbox: NonEmpty
+    outbox: NonEmpty | None = None
+    pattern: NonEmpty = "*"
+    format: Literal["edi", "csv"] = "edi"
+    csv_map: MapName | None = None  # required for format = "csv"
+    min_age: Duration = timedelta(seconds=5)
+
+    @model_validator(mode="after")
+    def _csv(self) -> Self:
+        if self.format == "csv" and not self.csv_map:
+            raise rule(("csv_map",), "format 'csv' needs a csv_map")
+        return self
+
+
+Transport = Annotated[SftpServer | SftpPoll | As2 | Rest | Folder, Field(discriminator="type")]
+
+
+# -- ERP destination ------------------------------------------------------------------------
+
+class TrytonErp(_Model):
+    connector: Literal["tryton"]
+    url: AnyHttpUrl
+    database: NonEmpty
+    user: NonEmpty
+    password_env: EnvName
+    party: NonEmpty | None = None  # the Tryton party code of this partner
+
+
+class WebhookErp(_Model):
+    connector: Literal["webhook"]
+    url: AnyHttpUrl
+    secret_env: EnvName | None = None  # HMAC key for the signature header
+    timeout: Duration = timedelta(seconds=30)
+
+
+class SqlErp(_Model):
+    connector: Literal["sql"]
+    dsn_env: EnvName  # the SQLAlchemy URL, credentials included
+    table: Annotated[str, _pattern(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?",
+                                   "a table name (schema.table)")]
+
+
+class FileErp(_Model):
+    connector: Literal["file"]
+    directory: NonEmpty
+    format: Literal["json", "jsonl"] = "json"
+
+
+Erp = Annotated[TrytonErp | WebhookErp | SqlErp | FileErp, Field(discriminator="connector")]
+
+
+# -- control numbers ------------------------------------------------------------------------
+
+class NumberRange(_Model):
+    start: Annotated[int, Field(ge=1, le=MAX_CONTROL_NUMBER)] = 1
+    end: Annotated[int, Field(ge=1, le=MAX_CONTROL_NUMBER)] = MAX_CONTROL_NUMBER
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.start >= self.end:
+            raise rule(("end",), f"end {self.end} must be greater than start {self.start}")
+        return self
+
+
+class ControlNumbers(_Model):
+    """The ranges of the control numbers we write towards this partner (wrapping at ``end``)."""
+
+    interchange: NumberRange = NumberRange()
+    group: NumberRange = NumberRange()
+    transaction: NumberRange = NumberRange()
+
+
+# -- the profile ----------------------------------------------------------------------------
+
+class PartnerProfile(_Model):
+    """One trading partner. Built by ``gateway.partners.loader`` from ``partners/<id>.toml``."""
+
+    id: PartnerId
+    name: NonEmpty
+    environment: Literal["test", "production"]
+    identities: Identities
+    us: OwnIdentities = OwnIdentities()
+    syntax: Syntax = Syntax()
+    acks: Acks = Acks()
+    documents: dict[DocumentType, DocumentRoute] = {}
+    transports: dict[Name, Transport] = {}
+    erp: Erp | None = None
+    control_numbers: ControlNumbers = ControlNumbers()
+
+    @property
+    def standards(self) -> list[Standard]:
+        """The standards the partner trades in, from its identities: ["x12", "edifact"]."""
+        return [s for s in STANDARDS if getattr(self.identities, s)]
+
+    @property
+    def test(self) -> bool:
+        return self.environment == "test"
+
+    def documents_for(self, direction: Literal["inbound", "outbound"]) -> list[str]:
+        return [doc for doc, route in self.documents.items() if route.carries(direction)]
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        standards = self.standards
+        if not standards:
+            raise rule(("identities",), "a partner needs at least one identity: "
+                                        "[[identities.x12]] or [[identities.edifact]]")
+        for std in standards:
+            if getattr(self.us, std) is None:
+                raise rule(("us", std), f"our own {_LABEL[std]} identity is missing "
+                                        f"(the sender of what we send); add [us.{std}]")
+        seen: set[str] = set()
+        for std in standards:
+            for n, ident in enumerate(getattr(self.identities, std)):
+                key = f"{std} {ident}"
+                if key in seen:
+                    raise rule(("identities", std, n), f"{_LABEL[std]} identity {ident} is "
+                                                       "listed twice")
+                seen.add(key)
+        for doc, route in self.documents.items():
+            std = document_standard(doc)
+            if std not in standards:
+                raise rule(("documents", doc), f"{doc} is an {_LABEL[std]} document but the "
+                                               f"partner has no {_LABEL[std]} identity")
+            parts = route.map.split("/") if route.map else []
+            if parts and parts[0] in STANDARDS and (
+                    len(parts) != 3 or parts[0] != std or parts[2] != doc):
+                raise rule(("documents", doc, "map"), f"a generic map for {doc} is named "
+                                                      f"'{std}/<version>/{doc}'")
+        return self
+
+
+_LABEL = {"x12": "X12", "edifact": "EDIFACT"}
