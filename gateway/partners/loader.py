@@ -29,7 +29,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from gateway.errors import ConfigError
-from gateway.partners.profile import Loc, PartnerProfile
+from gateway.partners.fields import Loc
+from gateway.partners.profile import PartnerProfile
 
 
 class ProfileError(ConfigError):

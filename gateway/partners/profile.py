@@ -19,151 +19,40 @@ map engine lands (``edi-gateway partners check`` will then load them).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AnyHttpUrl,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from gateway.acks import AckPolicy
 from gateway.edifact.charset import CHARSETS
-from gateway.x12.isa import ID_QUALIFIERS
-
-Standard = Literal["x12", "edifact"]
-STANDARDS: tuple[Standard, ...] = ("x12", "edifact")
-MAX_CONTROL_NUMBER = 999_999_999  # ISA13 and GS06 are at most nine digits
-ACK_DOCUMENTS = frozenset({"997", "999", "TA1", "CONTRL"})
-Loc = tuple[str | int, ...]
-
-
-def rule(loc: Loc, message: str) -> PydanticCustomError:
-    """A cross-field error; ``loc`` is relative to the model that raises it."""
-    return PydanticCustomError("partner_rule", "{message}", {"message": message, "loc": loc})
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# -- small value types --------------------------------------------------------------------------
-
-def _pattern(regex: str, what: str) -> AfterValidator:
-    compiled = re.compile(regex)
-
-    def check(v: str) -> str:
-        if not compiled.fullmatch(v):
-            raise ValueError(f"{v!r} is not {what}")
-        return v
-
-    return AfterValidator(check)
-
-
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-
-
-def _parse_duration(v: object) -> object:
-    if isinstance(v, str):
-        text = v.strip().lower()
-        m = _DURATION.fullmatch(text)
-        if text and m:
-            d, h, mi, s = (int(x or 0) for x in m.groups())
-            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-        if not text.startswith("p"):  # ISO 8601 ("PT4H") is left to pydantic
-            raise ValueError(f"{v!r} is not a duration like '90s', '15m', '24h', '1h30m', "
-                             "'2d' or 'PT4H'")
-    return v
-
-
-def _positive(v: timedelta) -> timedelta:
-    if v <= timedelta(0):
-        raise ValueError("must be longer than zero")
-    return v
-
-
-# "90s", "15m", "24h", "1h30m", "2d", ISO 8601 "PT4H", or a number of seconds
-Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_positive)]
-PartnerId = Annotated[str, _pattern(r"[a-z0-9][a-z0-9-]{0,62}",
-                                    "a partner id (lower-case letters, digits and '-')")]
-Name = Annotated[str, _pattern(r"[a-z0-9][a-z0-9_-]{0,62}",
-                               "a name (lower-case letters, digits, '-' and '_')")]
-EnvName = Annotated[str, _pattern(r"[A-Z_][A-Z0-9_]*",
-                                  "the name of an environment variable (secrets stay out of "
-                                  "profiles)")]
-# "x12/004010/850", "edifact/D96A/ORDERS", or a partner override such as "bigbox/850"
-MapName = Annotated[str, _pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*",
-                                  "a map name like 'x12/004010/850' or 'bigbox/850'")]
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-def _delimiter(v: str) -> str:
-    if len(v) != 1:
-        raise ValueError(f"{v!r} is not a single character")
-    if v.isalnum() or v == " ":
-        raise ValueError(f"{v!r} cannot be a delimiter (letters, digits and space are data)")
-    return v
-
-
-Char = Annotated[str, AfterValidator(_delimiter)]
-
-
-def _isa_qualifier(v: str) -> str:
-    if v not in ID_QUALIFIERS:
-        raise ValueError(f"{v!r} is not an ISA interchange id qualifier (01, 08, 12, 14, ZZ, …)")
-    return v
-
-
-_ISA_ID = re.compile(r"[A-Za-z0-9&()+,./:;?=@_ -]+")
-
-
-def _isa_id(v: str) -> str:
-    if not 1 <= len(v) <= 15:
-        raise ValueError(f"{v!r} is {len(v)} characters; ISA ids have 1 to 15")
-    if v != v.strip():
-        raise ValueError(f"{v!r} has leading or trailing spaces (the ISA padding is added when "
-                         "writing and ignored when reading)")
-    if not _ISA_ID.fullmatch(v):
-        raise ValueError(f"{v!r} holds characters that cannot appear in an ISA id")
-    return v
-
-
-IsaQualifier = Annotated[str, AfterValidator(_isa_qualifier)]
-IsaId = Annotated[str, AfterValidator(_isa_id)]
-GsCode = Annotated[str, _pattern(r"[A-Za-z0-9&()+,./:;?=@_-][A-Za-z0-9&()+,./:;?=@_ -]{1,14}",
-                                 "a GS02/GS03 application code (2 to 15 characters)")]
-EdifactId = Annotated[str, _pattern(r"[^+:'?*\s][^+:'?*]{0,34}",
-                                    "a UNB party id (1 to 35 characters, no separators)")]
-EdifactQualifier = Annotated[str, _pattern(r"[A-Z0-9]{1,4}",
-                                           "a UNB id code qualifier (14 = GLN, 1 = DUNS, ZZZ)")]
-EdifactRouting = Annotated[str, _pattern(r"[^+:'?*]{1,14}", "a UNB routing address (≤ 14)")]
-
-
-def gln_check_digit(first12: str) -> int:
-    """The GS1 check digit of a GLN's first twelve digits (weights 3, 1, 3, … from the right)."""
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(first12)))
-    return (10 - total % 10) % 10
-
-
-def gln_problem(v: str) -> str | None:
-    """Why ``v`` is not a valid GLN, or None."""
-    if len(v) != 13 or not v.isdigit():
-        return f"{v!r} is not a GLN (13 digits) as qualifier 14 requires"
-    digit = gln_check_digit(v[:12])
-    if int(v[12]) != digit:
-        return f"GLN {v} has the wrong check digit (expected {digit})"
-    return None
-
-
-_ISA_ID_FORMATS = {"01": (9, "a DUNS number"), "14": (13, "a DUNS+4 number"),
-                   "12": (10, "a telephone number")}
-
+from gateway.partners.endpoints import Erp, Transport
+from gateway.partners.fields import (
+    _ISA_ID_FORMATS,
+    ACK_DOCUMENTS,
+    MAX_CONTROL_NUMBER,
+    STANDARDS,
+    Char,
+    Duration,
+    EdifactId,
+    EdifactQualifier,
+    EdifactRouting,
+    GsCode,
+    IsaId,
+    IsaQualifier,
+    MapName,
+    Name,
+    NonEmpty,
+    PartnerId,
+    Standard,
+    _Model,
+    _pattern,
+    gln_problem,
+    rule,
+)
 
 # -- identities -----------------------------------------------------------------------------
 
@@ -397,153 +286,6 @@ class DocumentRoute(_Model):
 
     def carries(self, direction: Literal["inbound", "outbound"]) -> bool:
         return self.direction in (direction, "both")
-
-
-# -- transports -----------------------------------------------------------------------------
-
-_KEY_TYPES = ("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-nistp256 ", "ecdsa-sha2-nistp384 ",
-              "ecdsa-sha2-nistp521 ")
-
-
-def _public_key(v: str) -> str:
-    if not v.startswith(_KEY_TYPES):
-        raise ValueError(f"not an OpenSSH public key line ({', '.join(_KEY_TYPES)}…)")
-    return v
-
-
-PublicKey = Annotated[str, AfterValidator(_public_key)]
-
-
-class SftpServer(_Model):
-    """The partner logs in to our SFTP server, uploads into ``inbox``, collects ``outbox``."""
-
-    type: Literal["sftp-server"]
-    username: Annotated[str, _pattern(r"[a-z_][a-z0-9_.-]{0,31}", "a login name")]
-    authorized_keys: tuple[PublicKey, ...] = ()
-    password_env: EnvName | None = None
-    inbox: NonEmpty = "inbox"
-    outbox: NonEmpty = "outbox"
-
-    @model_validator(mode="after")
-    def _auth(self) -> Self:
-        if not self.authorized_keys and not self.password_env:
-            raise rule(("authorized_keys",), "give authorized_keys or password_env")
-        return self
-
-
-class SftpPoll(_Model):
-    """We log in to the partner's SFTP server every ``interval`` and fetch from ``remote_inbox``."""
-
-    type: Literal["sftp-poll"]
-    host: NonEmpty
-    port: Annotated[int, Field(ge=1, le=65535)] = 22
-    username: NonEmpty
-    host_key: PublicKey  # the server's key: no trust on first use
-    private_key: NonEmpty | None = None  # a key file, relative to the gateway's directory
-    password_env: EnvName | None = None
-    remote_inbox: NonEmpty  # where the partner leaves files for us
-    remote_outbox: NonEmpty | None = None  # where we put files for the partner
-    remote_archive: NonEmpty | None = None  # fetched files moved here; None: removed
-    patterns: tuple[NonEmpty, ...] = ("*",)
-    interval: Duration = timedelta(minutes=5)
-    min_age: Duration = timedelta(seconds=60)  # a file younger than this may still grow
-
-    @model_validator(mode="after")
-    def _auth(self) -> Self:
-        if not self.private_key and not self.password_env:
-            raise rule(("private_key",), "give private_key or password_env")
-        return self
-
-
-class As2(_Model):
-    """AS2 over HTTP(S): we post to ``url``, the partner posts to our /as2 endpoint."""
-
-    type: Literal["as2"]
-    as2_id: Annotated[str, _pattern(r"[!-~]{1,128}", "an AS2 id (printable, no spaces)")]
-    our_as2_id: Annotated[str, _pattern(r"[!-~]{1,128}", "an AS2 id (printable, no spaces)")]
-    url: AnyHttpUrl
-    partner_certificate: NonEmpty  # PEM file, relative to the gateway's directory
-    sign: bool = True
-    encrypt: bool = True
-    compress: bool = False
-    signature: Literal["sha1", "sha256", "sha384", "sha512"] = "sha256"
-    encryption: Literal["aes_128_cbc", "aes_192_cbc", "aes_256_cbc",
-                        "tripledes_192_cbc"] = "aes_256_cbc"
-    mdn: Literal["sync", "async", "none"] = "sync"
-    mdn_signed: bool = True
-
-
-class Rest(_Model):
-    """The partner posts to our REST API; with ``url`` we also post to theirs."""
-
-    type: Literal["rest"]
-    url: AnyHttpUrl | None = None
-    auth: Literal["none", "bearer", "basic"] = "bearer"
-    username: NonEmpty | None = None  # basic auth
-    secret_env: EnvName | None = None  # bearer token or password
-
-    @model_validator(mode="after")
-    def _auth(self) -> Self:
-        if self.auth != "none" and not self.secret_env:
-            raise rule(("secret_env",), f"auth {self.auth!r} needs secret_env")
-        if self.auth == "basic" and not self.username:
-            raise rule(("username",), "auth 'basic' needs a username")
-        return self
-
-
-class Folder(_Model):
-    """A drop folder: files appearing in ``inbox`` are ingested; we write into ``outbox``."""
-
-    type: Literal["folder"]
-    inbox: NonEmpty
-    outbox: NonEmpty | None = None
-    pattern: NonEmpty = "*"
-    format: Literal["edi", "csv"] = "edi"
-    csv_map: MapName | None = None  # required for format = "csv"
-    min_age: Duration = timedelta(seconds=5)
-
-    @model_validator(mode="after")
-    def _csv(self) -> Self:
-        if self.format == "csv" and not self.csv_map:
-            raise rule(("csv_map",), "format 'csv' needs a csv_map")
-        return self
-
-
-Transport = Annotated[SftpServer | SftpPoll | As2 | Rest | Folder, Field(discriminator="type")]
-
-
-# -- ERP destination ------------------------------------------------------------------------
-
-class TrytonErp(_Model):
-    connector: Literal["tryton"]
-    url: AnyHttpUrl
-    database: NonEmpty
-    user: NonEmpty
-    password_env: EnvName
-    party: NonEmpty | None = None  # the Tryton party code of this partner
-
-
-class WebhookErp(_Model):
-    connector: Literal["webhook"]
-    url: AnyHttpUrl
-    secret_env: EnvName | None = None  # HMAC key for the signature header
-    timeout: Duration = timedelta(seconds=30)
-
-
-class SqlErp(_Model):
-    connector: Literal["sql"]
-    dsn_env: EnvName  # the SQLAlchemy URL, credentials included
-    table: Annotated[str, _pattern(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?",
-                                   "a table name (schema.table)")]
-
-
-class FileErp(_Model):
-    connector: Literal["file"]
-    directory: NonEmpty
-    format: Literal["json", "jsonl"] = "json"
-
-
-Erp = Annotated[TrytonErp | WebhookErp | SqlErp | FileErp, Field(discriminator="connector")]
 
 
 # -- control numbers ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from gateway.acks import AckPolicy
 from gateway.cli import main
 from gateway.partners import PartnerRegistry, load_folder
-from gateway.partners.profile import gln_problem
+from gateway.partners.fields import gln_problem
 
 from .conftest import ROOT
 

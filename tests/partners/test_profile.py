@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from gateway.acks import AckPolicy
 from gateway.errors import ConfigError
 from gateway.partners import PartnerProfile, PartnerRegistry
-from gateway.partners.profile import Acks, EdifactSyntax, X12Syntax, gln_check_digit, gln_problem
+from gateway.partners.fields import gln_check_digit, gln_problem
+from gateway.partners.profile import Acks, EdifactSyntax, X12Syntax
 
 
 def profile(**extra: Any) -> dict[str, Any]:
