@@ -57,3 +57,19 @@ def test_valid_fixtures_are_accepted_and_broken_ones_rejected() -> None:
         elif path.name.startswith("broken_"):
             assert "rejected" in statuses or doc["errors"] or any(
                 ix["status"] == "rejected" for ix in doc["interchanges"]), path.name
+
+
+def test_every_defect_names_its_offset_and_segment_position() -> None:
+    """The issue's promise: every error carries a stable code, a message, the byte offset and
+    the segment position (file-level junk outside any interchange has no position)."""
+    for path in FIXTURES + sorted((ROOT / "fixtures").glob("*/corpus/**/*.edi")):
+        if path.name.endswith(".acks.edi"):
+            continue
+        doc = json.loads(render(path)[0])
+        found = [e for ix in doc["interchanges"] for e in ix["errors"]]
+        found += [e for ix in doc["interchanges"] for g in ix["groups"] for e in g["errors"]]
+        found += [e for ix in doc["interchanges"] for g in ix["groups"]
+                  for t in g["transactions"] for e in t["errors"]]
+        for e in found:
+            assert e["code"] and e["message"], (path.name, e)
+            assert e["offset"] is not None and e["segment_position"] is not None, (path.name, e)

@@ -104,7 +104,7 @@ class _Reader(Envelope):
                 self._overflow(item)
                 yield from self._flush()
                 return
-        self._eof()
+        self._eof(offset)
         yield from self._flush()
 
     def _flush(self) -> Iterator[Event]:
@@ -186,9 +186,9 @@ class _Reader(Envelope):
 
     # -- segments -------------------------------------------------------------------------
 
-    def _eof(self) -> None:
+    def _eof(self, size: int) -> None:
         if self.ic is not None:
-            self._close_ic("isa.eof", "the file ends before", None)
+            self._close_ic("isa.eof", f"the file ends (at byte {size}) before", size)
         if self.una is not None:
             self._junk(SegmentToken("UNA", [], self.una.offset, 0))
             self.una = None

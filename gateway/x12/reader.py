@@ -82,6 +82,7 @@ class _Open:
     tx_anchors: list[tuple[int, int]] = field(default_factory=list)  # (segment, offset)
     tx_controls: set[str] = field(default_factory=set)
     group_count: int = 0
+    seg_base: int = 1  # segments of the interchange before the current chunk (the ISA)
     empties: bool = False  # some chunk had an empty segment: look for them per set
 
 
@@ -363,7 +364,13 @@ class _Reader:
             if tag == b"ST":
                 tx_from, tx_from_index = b, (0 if anchors is None else index_of(b))
                 events.extend(self._start_tx(st, seg, offset_of(b)))
-            elif tag == b"SE":
+                continue
+            # an envelope segment: its defects get its position in the interchange (ISA = 1)
+            group = st.group
+            marks = [(st.ix.errors, len(st.ix.errors))]
+            if group is not None:
+                marks.append((group.errors, len(group.errors)))
+            if tag == b"SE":
                 self._stray(st, seg, offset_of(b))
             elif tag == b"GS":
                 events.extend(self._start_group(st, seg, offset_of(b)))
@@ -371,13 +378,19 @@ class _Reader:
                 events.extend(self._end_group(st, seg, offset_of(b)))
             elif tag == b"IEA":
                 events.extend(self._iea(st, seg, offset_of(b)))
+                _position(marks, st.seg_base + index_of(b))
                 return buffer_pos(end + jl), events
             else:  # ISA: a new interchange starts before this one's IEA
+                st.seg_base += index_of(b)
                 return buffer_pos(b), events
+            if st.group is not None and st.group is not group:
+                marks.append((st.group.errors, 0))
+            _position(marks, st.seg_base + index_of(b))
         if st.tx is not None:
             take(tx_from, tx_from_index, len(body))
         elif 0 <= expect < len(body):
             self._strays(st, body, expect, len(body), joint, offset_of)
+        st.seg_base += index_of(len(body)) + 1 if body else 0
         return None, events
 
     def _strays(self, st: _Open, body: bytes, a: int, b: int, joint: bytes,
@@ -507,7 +520,8 @@ class _Reader:
         if not ix.envelope.get("closed"):
             ix.errors.append(Defect("isa.eof", f"interchange {ix.control_number} has no IEA "
                                     "trailer: the file ends or a new ISA starts at byte "
-                                    f"{self.base}", offset=self.base, segment="IEA"))
+                                    f"{self.base}", offset=self.base, segment="IEA",
+                                    segment_position=st.seg_base))
         yield InterchangeEnd(ix, None)
 
     def _oversized(self, st: _Open) -> Iterator[Event]:
@@ -518,6 +532,14 @@ class _Reader:
         self.buf = bytearray()
         self.eof = True
         yield from self._close(st)
+
+
+def _position(marks: list[tuple[list[Defect], int]], position: int) -> None:
+    """Give the defects added since ``marks`` were taken this segment position."""
+    for defects, start in marks:
+        for d in defects[start:]:
+            if d.segment_position is None:
+                d.segment_position = position
 
 
 def _lazy_offsets(msg: Message, joint: bytes, anchors: list[tuple[int, int]]) -> list[int]:
