@@ -137,8 +137,10 @@ def test_truncated_file_gives_its_complete_message_and_a_clear_defect() -> None:
     assert end.trailer is None
     (d,) = end.report.errors
     assert d.code == "isa.eof"
-    assert d.message == ("the file ends before UNZ closed interchange '000000001' "
-                         "(UNB at offset 0)")
+    data = (CORPUS / "ORDERS/pydifact_order2_D96A_UNOC_no-UNZ.edi").read_bytes()
+    assert d.message == (f"the file ends (at byte {len(data)}) before UNZ closed interchange "
+                         "'000000001' (UNB at offset 0)")
+    assert d.offset == len(data)
 
 
 def test_synthetic_interchange_ends_quietly_at_the_next_unb() -> None:
