@@ -111,12 +111,15 @@ def test_unz_defect_message() -> None:
 
 
 def test_missing_unz_at_end_of_file() -> None:
-    evs = read(HEAD + msg())
+    data = HEAD + msg()
+    evs = read(data)
     end = interchanges(evs)[0]
     assert end.trailer is None
     d = one(end.report.errors)
-    assert (d.code, d.message) == ("isa.eof", "the file ends before UNZ closed interchange "
-                                              "'IC1' (UNB at offset 9)")
+    size = len(data.encode("latin-1"))
+    assert (d.code, d.message) == ("isa.eof", f"the file ends (at byte {size}) before UNZ "
+                                              "closed interchange 'IC1' (UNB at offset 9)")
+    assert d.offset == size
 
 
 def test_new_interchange_before_unz() -> None:
