@@ -419,7 +419,10 @@ class Envelope:
 def suffix_after(b: Batch, offset: int) -> str:
     """The line break that follows the terminator of the segment at ``offset``."""
     text = b.text
-    i = text.find(b.chars.terminator, offset - b.base)
+    term, rel = b.chars.terminator, b.chars.release
+    i = text.find(term, offset - b.base)
+    while i > 0 and rel and (i - len(text[:i].rstrip(rel))) % 2:  # a released terminator
+        i = text.find(term, i + 1)
     if i < 0:
         return ""
     nxt = text[i + 1:i + 3]
