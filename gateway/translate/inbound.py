@@ -1,0 +1,194 @@
+"""Inbound: an EDI message → a canonical record, by walking a map's bindings over the tree.
+
+``translate_message(msg, tmap)`` never raises for bad content: a value that cannot be
+converted, a code missing from a code set or a record the canonical model refuses becomes an
+``st.business_rule`` defect (segment, position, element) on ``msg.report``, so the set is
+rejected, and the result is None. Who calls: ``edi-gateway translate`` and later the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from gateway.canonical import RECORD_TYPES
+from gateway.report import Defect
+from gateway.stream import Message, SegmentToken
+from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap, parse_path
+from gateway.translate.tree import LoopInstance, build_tree
+from gateway.validate.guides import lookup
+
+_DECIMAL = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_INT = re.compile(r"^-?[0-9]+$")
+
+
+class _Bad(ValueError):
+    pass
+
+
+def translate_message(msg: Message, tmap: TranslationMap) -> Any | None:
+    """The record of ``msg``, or None with defects added to ``msg.report.errors``."""
+    grammar = lookup(msg)
+    if grammar is None:
+        msg.report.errors.append(Defect("st.not_supported", "no implementation guide"))
+        return None
+    tree = build_tree(grammar, msg.tokens())
+    defects: list[Defect] = []
+    data: dict[str, Any] = {}
+    _apply(tmap, tmap.header, tree, data, defects)
+    record = None
+    if not defects:
+        try:
+            record = RECORD_TYPES[tmap.map.record].model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                defects.append(Defect("st.business_rule", f"{where}: {err['msg']}",
+                                      segment="ST", segment_position=1))
+    for d in defects:
+        d.offset = d.offset if d.offset is not None else msg.report.offset
+    msg.report.errors.extend(defects)
+    return record
+
+
+def _apply(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
+           scope: dict[str, Any], defects: list[Defect]) -> None:
+    for b in bindings:
+        if b.loop is not None:
+            for child in inst.loops(b.loop):
+                target = {} if b.each else scope
+                _apply(tmap, b.segments, child, target, defects)
+                if b.each:
+                    _append(scope, b.each, target)
+            continue
+        assert b.segment is not None
+        for tok in inst.segments(b.segment):
+            if any(tok.value(int(p)) != v for p, v in b.where.items()):
+                continue
+            if b.groups is not None:
+                _fill(tmap, tok, b.elements, scope, defects)
+                _groups(tmap, b, tok, scope, defects)
+                continue
+            target = {} if b.each else scope
+            _fill(tmap, tok, b.elements, target, defects)
+            if b.pairs is not None:
+                _pairs(tmap, b, tok, target, defects)
+            if b.each:
+                _append(scope, b.each, target)
+
+
+def _fill(tmap: TranslationMap, tok: SegmentToken, elements: dict[str, ElementBinding],
+          scope: dict[str, Any], defects: list[Defect], base: int = 0) -> None:
+    for pos, eb in elements.items():
+        if eb.direction == "out":
+            continue
+        seq = base + int(pos)
+        raw = tok.value(seq)
+        if raw == "":
+            continue
+        try:
+            set_path(scope, eb.field, convert(tmap, eb, raw))
+        except _Bad as exc:
+            defects.append(_defect(tok, seq, raw, str(exc)))
+
+
+def _groups(tmap: TranslationMap, b: Binding, tok: SegmentToken, scope: dict[str, Any],
+            defects: list[Defect]) -> None:
+    g = b.groups
+    assert g is not None and b.each is not None
+    for n in range(g.count):
+        base = g.first + n * g.size - 1
+        if all(tok.value(base + k) == "" for k in range(1, g.size + 1)):
+            continue
+        item: dict[str, Any] = {}
+        _fill(tmap, tok, g.shared, item, defects)
+        _fill(tmap, tok, g.elements, item, defects, base)
+        _append(scope, b.each, item)
+
+
+def _pairs(tmap: TranslationMap, b: Binding, tok: SegmentToken, scope: dict[str, Any],
+           defects: list[Defect]) -> None:
+    p = b.pairs
+    assert p is not None
+    for n in range(p.count):
+        q_seq = p.first + 2 * n
+        q, v = tok.value(q_seq), tok.value(q_seq + 1)
+        if not q and not v:
+            continue
+        if q in p.fields:
+            set_path(scope, p.fields[q], v)
+            continue
+        codes = tmap.codes.get(p.other_codes or "", {})
+        if p.other is None or q not in codes:
+            defects.append(_defect(tok, q_seq, q, f"qualifier {q!r} is not mapped"))
+            continue
+        _append(scope, p.other, {"qualifier": codes[q], "value": v})
+
+
+def convert(tmap: TranslationMap, eb: ElementBinding, raw: str) -> Any:
+    if eb.codes is not None:
+        table = tmap.codes[eb.codes]
+        if raw not in table:
+            raise _Bad(f"code {raw!r} is not in code set {eb.codes!r}")
+        return table[raw]
+    if eb.format == "date":
+        if not re.fullmatch(r"[0-9]{8}", raw):
+            raise _Bad(f"{raw!r} is not a date (CCYYMMDD)")
+        try:
+            return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+        except ValueError as exc:
+            raise _Bad(f"{raw!r} is not a date: {exc}") from None
+    if eb.format == "decimal":
+        if not _DECIMAL.match(raw):
+            raise _Bad(f"{raw!r} is not a decimal number")
+        return Decimal(raw)
+    if eb.format == "int":
+        if not _INT.match(raw):
+            raise _Bad(f"{raw!r} is not a whole number")
+        return int(raw)
+    return raw
+
+
+def _defect(tok: SegmentToken, seq: int, raw: str, what: str) -> Defect:
+    ref = f"{tok.tag}{seq:02d}"
+    return Defect("st.business_rule", f"segment {tok.tag} at position {tok.position}, "
+                  f"element {ref}: {what}", offset=tok.offset, segment=tok.tag,
+                  segment_position=tok.position, element=ref, element_seq=seq, value=raw)
+
+
+def _append(scope: dict[str, Any], path: str, item: Any) -> None:
+    *head, (name, _index) = parse_path(path)
+    target = _descend(scope, head)
+    target.setdefault(name, []).append(item)
+
+
+def _descend(scope: dict[str, Any], parts: list[tuple[str, str | None]]) -> dict[str, Any]:
+    for name, index in parts:
+        if index is None:
+            scope = scope.setdefault(name, {})
+            continue
+        items: list[Any] = scope.setdefault(name, [])
+        if index.isdigit():
+            while len(items) <= int(index):
+                items.append({})
+            scope = items[int(index)]
+        else:
+            found = next((i for i in items if i.get("role") == index), None)
+            if found is None:
+                found = {"role": index}
+                items.append(found)
+            scope = found
+    return scope
+
+
+def set_path(scope: dict[str, Any], path: str, value: Any) -> None:
+    *head, (name, index) = parse_path(path)
+    target = _descend(scope, head)
+    if index is None:
+        target[name] = value
+    else:
+        target.setdefault(name, []).append(value)

@@ -1,0 +1,283 @@
+"""Load and check a translation map (``maps/translate/<standard>/<version>/<message>.toml``).
+
+A map is data: a list of bindings in guide order, each naming a segment (or a loop of
+segments) and which canonical field each element position carries, with code sets that turn
+EDI codes into canonical values (inbound) and back (outbound: the first code listed for a
+value). ``load_map`` checks every segment against the implementation guide, every element
+position against the segment, every code set reference and every field path against the
+canonical model, and raises ``MapError`` (``file:line: field: what was expected``) at the
+first problem.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import types
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gateway.canonical import RECORD_TYPES
+from gateway.errors import GrammarError
+from gateway.grammar.model import LoopNode, MessageGrammar, Node, SegmentDef, SegmentNode
+from gateway.partners.loader import key_lines
+from gateway.validate.guides import x12_guide
+
+MAPS = Path(__file__).resolve().parent.parent.parent / "maps" / "translate"
+Loc = tuple[str | int, ...]
+
+
+class MapError(GrammarError):
+    """A translation map is broken; the message is ``file:line: field: what was expected``."""
+
+    code = "translate.map_invalid"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ElementBinding(_Model):
+    field: str
+    codes: str | None = None
+    format: Literal["date", "decimal", "int"] | None = None
+    direction: Literal["both", "in", "out"] = "both"
+
+
+class Groups(_Model):
+    """Repeating element groups (SDQ03/04 … SDQ21/22): one ``each`` item per group."""
+
+    first: int
+    size: int
+    count: int
+    shared: dict[str, ElementBinding] = {}  # absolute positions, copied into every item
+    elements: dict[str, ElementBinding]  # positions 1..size within the group
+
+
+class Pairs(_Model):
+    """Qualifier/value element pairs (PO106/07 … PO124/25)."""
+
+    first: int
+    count: int
+    fields: dict[str, str]  # qualifier code -> field of the scope (first code wins outbound)
+    by_length: dict[str, dict[str, str]] = {}  # field -> value length -> qualifier code
+    other: str | None = None  # list field for other qualifiers: items {qualifier, value}
+    other_codes: str | None = None
+
+
+class Binding(_Model):
+    segment: str | None = None
+    loop: str | None = None
+    where: dict[str, str] = {}
+    each: str | None = None
+    skip: dict[str, list[str]] = {}
+    elements: dict[str, ElementBinding] = {}
+    pairs: Pairs | None = None
+    groups: Groups | None = None
+    segments: list[Binding] = []
+
+
+class MapHeader(_Model):
+    standard: Literal["x12"]
+    version: str
+    message: str
+    record: str
+    guide_version: str | None = None  # GS08 whose guide checks the map; default version+VICS
+
+
+class TranslationMap(_Model):
+    map: MapHeader
+    codes: dict[str, dict[str, str]] = {}
+    header: list[Binding] = []
+    source: str = ""
+
+    def reverse(self, code_set: str) -> dict[str, str]:
+        """Canonical value -> the first EDI code listed for it."""
+        out: dict[str, str] = {}
+        for code, value in self.codes[code_set].items():
+            out.setdefault(value, code)
+        return out
+
+
+# -- field paths ----------------------------------------------------------------------------
+
+_PART = re.compile(r"^([a-z_][a-z0-9_]*)(?:\[([a-z0-9_]+)\])?$")
+
+
+def parse_path(path: str) -> list[tuple[str, str | None]]:
+    parts = []
+    for p in path.split("."):
+        m = _PART.match(p)
+        if not m:
+            raise ValueError(f"{path!r} is not a field path (name, name[0], name[role])")
+        parts.append((m.group(1), m.group(2)))
+    return parts
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            tp = args[0]
+        else:
+            return tp
+
+
+def _item(tp: Any) -> Any | None:
+    tp = _unwrap(tp)
+    if get_origin(tp) in (tuple, list):
+        return _unwrap(get_args(tp)[0])
+    return None
+
+
+def resolve(scope: Any, path: str, *, listed: bool = False) -> Any:
+    """The type at ``path`` from model ``scope``; with ``listed`` the item type of a list."""
+    tp = scope
+    for n, (name, index) in enumerate(parse_path(path)):
+        if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
+            raise ValueError(f"{path!r}: {name!r} is below a value, not a record part")
+        if name not in tp.model_fields:
+            known = ", ".join(sorted(tp.model_fields))
+            raise ValueError(f"{path!r}: {tp.__name__} has no field {name!r} (fields: {known})")
+        tp = tp.model_fields[name].annotation
+        if index is not None or (listed and n == len(path.split(".")) - 1):
+            item = _item(tp)
+            if item is None:
+                raise ValueError(f"{path!r}: {name!r} is not a list")
+            if index is not None and not index.isdigit() and not (
+                    isinstance(item, type) and issubclass(item, BaseModel)
+                    and "role" in item.model_fields):
+                raise ValueError(f"{path!r}: {name}[{index}] needs items with a role")
+            tp = item
+        else:
+            tp = _unwrap(tp)
+    return tp
+
+
+# -- loading --------------------------------------------------------------------------------
+
+def map_for(standard: str, version: str, message: str) -> Path:
+    return MAPS / standard / version / f"{message}.toml"
+
+
+def load_map(path: Path | str) -> TranslationMap:
+    path = Path(path)
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as exc:
+        raise MapError(f"{label}:1: map: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise MapError(f"{label}:{m.group(1) if m else 1}: toml: {exc}") from exc
+    lines = key_lines(text)
+
+    def fail(loc: Loc, what: str) -> MapError:
+        line = 1
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in lines:
+                line = lines[loc[:n]]
+                break
+        field = ".".join(str(p) for p in loc) or "map"
+        return MapError(f"{label}:{line}: {field}: {what}")
+
+    try:
+        tmap = TranslationMap.model_validate({**data, "source": label})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise fail(tuple(err["loc"]), err["msg"]) from None
+    h = tmap.map
+    record = RECORD_TYPES.get(h.record)
+    if record is None:
+        raise fail(("map", "record"), f"one of {', '.join(sorted(RECORD_TYPES))}")
+    grammar = x12_guide(h.guide_version or h.version + "VICS", h.message)
+    if grammar is None:
+        raise fail(("map", "message"), f"no implementation guide for {h.message} {h.version}")
+    _check(tmap, grammar, tmap.header, grammar.body, record, ("header",), fail)
+    return tmap
+
+
+def _check(tmap: TranslationMap, grammar: MessageGrammar, bindings: list[Binding],
+           nodes: tuple[Node, ...], scope: Any, loc: Loc, fail: Any) -> None:
+    segs = {n.tag: n.segment for n in nodes if isinstance(n, SegmentNode)}
+    loops = {n.loop_id: n for n in nodes if isinstance(n, LoopNode)}
+    for i, b in enumerate(bindings):
+        here = (*loc, i)
+        if (b.segment is None) == (b.loop is None):
+            raise fail(here, "exactly one of segment or loop")
+        item = scope
+        if b.each is not None:
+            try:
+                item = resolve(scope, b.each, listed=True)
+            except ValueError as exc:
+                raise fail((*here, "each"), str(exc)) from None
+        if b.loop is not None:
+            loop = loops.get(b.loop)
+            if loop is None:
+                raise fail((*here, "loop"), f"a loop of the guide here ({', '.join(loops)})")
+            _check(tmap, grammar, b.segments, loop.children, item, (*here, "segments"), fail)
+            continue
+        assert b.segment is not None
+        seg = segs.get(b.segment)
+        if seg is None:
+            raise fail((*here, "segment"), f"a segment of the guide here "
+                       f"({', '.join(segs) or 'none'}), not {b.segment!r}")
+        for pos in b.where:
+            _position(seg, pos, (*here, "where", pos), fail)
+        elem_scope = scope if b.groups is not None else item
+        _elements(tmap, seg, b.elements, elem_scope, (*here, "elements"), fail)
+        if b.groups is not None:
+            _elements(tmap, seg, b.groups.shared, item, (*here, "groups", "shared"), fail)
+            for k, eb in b.groups.elements.items():
+                _position(seg, str(b.groups.first + int(k) - 1), (*here, "groups", k), fail)
+                _field(tmap, eb, item, (*here, "groups", "elements", k), fail)
+        if b.pairs is not None:
+            p = b.pairs
+            _position(seg, str(p.first + 2 * p.count - 1), (*here, "pairs", "count"), fail)
+            for code, field in p.fields.items():
+                try:
+                    resolve(item, field)
+                except ValueError as exc:
+                    raise fail((*here, "pairs", "fields", code), str(exc)) from None
+            if p.other is not None:
+                try:
+                    resolve(item, p.other, listed=True)
+                except ValueError as exc:
+                    raise fail((*here, "pairs", "other"), str(exc)) from None
+                if p.other_codes not in tmap.codes:
+                    raise fail((*here, "pairs", "other_codes"), "a code set of [codes]")
+        for k in b.skip:
+            try:
+                resolve(item, k)
+            except ValueError as exc:
+                raise fail((*here, "skip", k), str(exc)) from None
+
+
+def _position(seg: SegmentDef, pos: str, loc: Loc, fail: Any) -> int:
+    if not pos.isdigit() or not 1 <= int(pos) <= len(seg.elements):
+        raise fail(loc, f"an element position of {seg.tag} (01..{len(seg.elements):02d}), "
+                   f"not {pos!r}")
+    return int(pos)
+
+
+def _elements(tmap: TranslationMap, seg: SegmentDef, elements: dict[str, ElementBinding],
+              scope: Any, loc: Loc, fail: Any) -> None:
+    for pos, eb in elements.items():
+        _position(seg, pos, (*loc, pos), fail)
+        _field(tmap, eb, scope, (*loc, pos), fail)
+
+
+def _field(tmap: TranslationMap, eb: ElementBinding, scope: Any, loc: Loc, fail: Any) -> None:
+    if eb.codes is not None and eb.codes not in tmap.codes:
+        known = ", ".join(sorted(tmap.codes)) or "none"
+        raise fail((*loc, "codes"), f"a code set of [codes] ({known}), not {eb.codes!r}")
+    try:
+        resolve(scope, eb.field)
+    except ValueError as exc:
+        raise fail((*loc, "field"), str(exc)) from None

@@ -1,0 +1,159 @@
+"""Outbound: a canonical record → X12 segments (guide order, ST/SE excluded) → interchange.
+
+``generate_segments(record, tmap)`` walks the same bindings as inbound, in reverse: one
+segment per binding (or per list item with ``each``), ``where`` values written as constants,
+codes from the first code listed for a value. A value with no code raises ``GatewayError``
+(``outbound.no_code``): the record must change, or the map. ``generate_x12`` wraps the
+segments with ``gateway.x12.writer.write_interchange``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.acks.numbers import ControlNumbers
+from gateway.errors import GatewayError
+from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap, parse_path
+from gateway.x12.writer import GroupHeader, Transaction, X12Envelope, write_interchange
+
+Segment = tuple[str, list[str]]
+
+
+def generate_segments(record: BaseModel, tmap: TranslationMap) -> list[Segment]:
+    out: list[Segment] = []
+    _emit(tmap, tmap.header, record.model_dump(exclude_none=True), out)
+    return out
+
+
+def generate_x12(record: BaseModel, tmap: TranslationMap, envelope: X12Envelope,
+                 group: GroupHeader, numbers: ControlNumbers, now: datetime) -> str:
+    tx = Transaction(tmap.map.message, generate_segments(record, tmap))
+    return write_interchange(envelope, [(group, [tx])], numbers, now)
+
+
+def _emit(tmap: TranslationMap, bindings: list[Binding], scope: dict[str, Any],
+          out: list[Segment]) -> None:
+    for b in bindings:
+        if b.loop is not None:
+            items = _items(scope, b) if b.each else [scope]
+            for item in items:
+                _emit(tmap, b.segments, item, out)
+            continue
+        assert b.segment is not None
+        if b.groups is not None:
+            _groups(tmap, b, scope, out)
+            continue
+        for item in (_items(scope, b) if b.each else [scope]):
+            values: dict[int, str] = {}
+            _fill(tmap, b.elements, item, values)
+            if b.pairs is not None:
+                _pairs(tmap, b, item, values)
+            if not values:
+                continue
+            values.update({int(p): v for p, v in b.where.items()})
+            out.append((b.segment, _elements(values)))
+
+
+def _items(scope: dict[str, Any], b: Binding) -> list[Any]:
+    assert b.each is not None
+    items = get_path(scope, b.each) or []
+    return [i for i in items
+            if not any(i.get(k) in vals for k, vals in b.skip.items())]
+
+
+def _groups(tmap: TranslationMap, b: Binding, scope: dict[str, Any], out: list[Segment]) -> None:
+    g = b.groups
+    assert g is not None and b.segment is not None
+    chunks: list[tuple[dict[int, str], list[Any]]] = []
+    for item in _items(scope, b):
+        shared: dict[int, str] = {}
+        _fill(tmap, g.shared, item, shared)
+        if not chunks or chunks[-1][0] != shared or len(chunks[-1][1]) == g.count:
+            chunks.append((shared, []))
+        chunks[-1][1].append(item)
+    for shared, items in chunks:
+        values: dict[int, str] = {}
+        _fill(tmap, b.elements, scope, values)
+        values.update(shared)
+        for n, item in enumerate(items):
+            _fill(tmap, g.elements, item, values, g.first + n * g.size - 1)
+        out.append((b.segment, _elements(values)))
+
+
+def _pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any], values: dict[int, str]) -> None:
+    p = b.pairs
+    assert p is not None
+    pairs: list[tuple[str, str]] = []
+    first: dict[str, str] = {}
+    for code, field in p.fields.items():
+        first.setdefault(field, code)
+    for field, code in first.items():
+        v = get_path(item, field)
+        if v is None:
+            continue
+        code = p.by_length.get(field, {}).get(str(len(v)), code)
+        pairs.append((code, str(v)))
+    if p.other is not None and p.other_codes is not None:
+        rev = tmap.reverse(p.other_codes)
+        for other in get_path(item, p.other) or []:
+            pairs.append((_code(rev, other["qualifier"], p.other_codes), other["value"]))
+    if len(pairs) > p.count:
+        raise GatewayError(f"{b.segment}: {len(pairs)} item identifiers, at most {p.count}",
+                           code="outbound.too_many")
+    for n, (q, v) in enumerate(pairs):
+        values[p.first + 2 * n] = q
+        values[p.first + 2 * n + 1] = v
+
+
+def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict[str, Any],
+          values: dict[int, str], base: int = 0) -> None:
+    for pos, eb in elements.items():
+        if eb.direction == "in":
+            continue
+        v = get_path(scope, eb.field)
+        if v is None:
+            continue
+        values[base + int(pos)] = render(tmap, eb, v)
+
+
+def render(tmap: TranslationMap, eb: ElementBinding, v: Any) -> str:
+    if eb.codes is not None:
+        return _code(tmap.reverse(eb.codes), v, eb.codes)
+    if isinstance(v, date):
+        return f"{v.year:04d}{v.month:02d}{v.day:02d}"
+    if isinstance(v, Decimal):
+        text = format(v.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    return str(v)
+
+
+def _code(rev: dict[str, str], value: Any, code_set: str) -> str:
+    if value not in rev:
+        raise GatewayError(f"no code in code set {code_set!r} for {value!r}",
+                           code="outbound.no_code")
+    return rev[value]
+
+
+def _elements(values: dict[int, str]) -> list[str]:
+    return [values.get(n, "") for n in range(1, max(values) + 1)]
+
+
+def get_path(scope: Any, path: str) -> Any:
+    for name, index in parse_path(path):
+        if not isinstance(scope, dict):
+            return None
+        scope = scope.get(name)
+        if scope is None:
+            return None
+        if index is not None:
+            if index.isdigit():
+                scope = scope[int(index)] if int(index) < len(scope) else None
+            else:
+                scope = next((i for i in scope if i.get("role") == index), None)
+            if scope is None:
+                return None
+    return scope

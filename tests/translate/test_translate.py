@@ -1,0 +1,231 @@
+"""The generic X12 004010 850 map: loading errors, inbound, outbound, round trips."""
+
+from __future__ import annotations
+
+import io
+import json
+import string
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.acks import Sequence
+from gateway.canonical import PurchaseOrder
+from gateway.stream import Message
+from gateway.translate import MapError, TranslationMap, load_map, map_for
+from gateway.translate.inbound import translate_message
+from gateway.translate.outbound import generate_x12
+from gateway.validate.run import Options, validate_file
+from gateway.x12.reader import read_x12
+from gateway.x12.writer import GroupHeader, X12Envelope
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures" / "x12" / "004010" / "850"
+CASES = ["valid_dc_order_with_store_sdq", "node-x12_850"]
+
+
+@pytest.fixture(scope="module")
+def tmap() -> TranslationMap:
+    return load_map(map_for("x12", "004010", "850"))
+
+
+def translate(data: bytes, tmap: TranslationMap) -> list[tuple[Any, Message]]:
+    return [(translate_message(ev, tmap), ev) for ev in read_x12(io.BytesIO(data))
+            if isinstance(ev, Message)]
+
+
+def generate(record: PurchaseOrder, tmap: TranslationMap) -> str:
+    return generate_x12(record, tmap, X12Envelope("ZZ", "US", "ZZ", "THEM"),
+                        GroupHeader("PO", "US", "THEM", "004010VICS"), Sequence(1),
+                        datetime(2024, 1, 2, 3, 4))
+
+
+# -- loading errors ----------------------------------------------------------------------
+
+HEAD = '[map]\nstandard = "x12"\nversion = "004010"\nmessage = "850"\nrecord = "purchase_order"\n' \
+       '[codes.purpose]\n"00" = "new"\n'
+
+
+@pytest.mark.parametrize(("body", "line", "field", "what"), [
+    ('[[header]]\nsegment = "BEG"\nelements."01" = { field = "purpose", codes = "purpose" }\n'
+     '[[header]]\nsegment = "XYZ"\n', 12, "header.1.segment", "a segment of the guide"),
+    ('[[header]]\nsegment = "BEG"\nelements."40" = { field = "number" }\n',
+     10, "header.0.elements.40", "an element position of BEG"),
+    ('[[header]]\nsegment = "BEG"\nelements."01" = { field = "purpose", codes = "nope" }\n',
+     10, "header.0.elements.01.codes", "a code set of [codes]"),
+    ('[[header]]\nsegment = "BEG"\nelements."03" = { field = "numbr" }\n',
+     10, "header.0.elements.03.field", "PurchaseOrder has no field 'numbr'"),
+    ('[[header]]\nloop = "N1"\neach = "parties"\n  [[header.segments]]\n  segment = "N1"\n'
+     '  elements."02" = { field = "address.town" }\n',
+     13, "header.0.segments.0.elements.02.field", "Address has no field 'town'"),
+])
+def test_map_errors_name_file_line_field(tmp_path: Path, body: str, line: int, field: str,
+                                         what: str) -> None:
+    path = tmp_path / "850.toml"
+    path.write_text(HEAD + body, encoding="utf-8")
+    with pytest.raises(MapError) as exc:
+        load_map(path)
+    msg = str(exc.value)
+    assert msg.startswith(f"{path}:{line}: {field}: "), msg
+    assert what in msg
+
+
+def test_unknown_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "850.toml"
+    path.write_text(HEAD + '[[header]]\nsegment = "BEG"\nsegmnt = "X"\n', encoding="utf-8")
+    with pytest.raises(MapError, match=r":10: header\.0\.segmnt: "):
+        load_map(path)
+
+
+# -- inbound --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture_translates_to_expected_record(name: str, tmap: TranslationMap) -> None:
+    [(record, msg)] = translate((FIXTURES / f"{name}.edi").read_bytes(), tmap)
+    assert msg.report.errors == []
+    want = PurchaseOrder.model_validate_json((FIXTURES / f"{name}.record.json").read_text())
+    assert record == want
+    assert json.loads((FIXTURES / f"{name}.record.json").read_text()) == \
+        record.model_dump(mode="json", exclude_none=True)
+
+
+def test_unknown_unit_is_a_defect_not_a_crash(tmap: TranslationMap) -> None:
+    data = (FIXTURES / "valid_dc_order_with_store_sdq.edi").read_bytes().replace(
+        b"PO1*2*36*EA*", b"PO1*2*36*QQ*")
+    [(record, msg)] = translate(data, tmap)
+    assert record is None
+    [d] = msg.report.errors
+    assert d.code == "st.business_rule"
+    assert (d.segment, d.segment_position, d.element, d.value) == ("PO1", 25, "PO103", "QQ")
+    assert msg.report.status == "rejected"
+
+
+def test_bad_date_is_a_defect(tmap: TranslationMap) -> None:
+    data = (FIXTURES / "valid_dc_order_with_store_sdq.edi").read_bytes().replace(
+        b"DTM*037*20241028", b"DTM*037*20241328")
+    [(record, msg)] = translate(data, tmap)
+    assert record is None
+    assert [(d.segment, d.element) for d in msg.report.errors] == [("DTM", "DTM02")]
+
+
+# -- outbound and round trips ------------------------------------------------------------
+
+def _round_trip(record: PurchaseOrder, tmap: TranslationMap) -> None:
+    text = generate(record, tmap)
+    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
+    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
+               for t in g.transactions for d in t.errors]
+    assert report.all_accepted, (text, defects)
+    [(back, msg)] = translate(text.encode("latin-1"), tmap)
+    assert msg.report.errors == []
+    assert back == record
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_generate_validates_and_round_trips(name: str, tmap: TranslationMap) -> None:
+    record = PurchaseOrder.model_validate_json((FIXTURES / f"{name}.record.json").read_text())
+    _round_trip(record, tmap)
+
+
+def test_decimals_are_written_plainly(tmap: TranslationMap) -> None:
+    record = PurchaseOrder.model_validate_json(
+        (FIXTURES / "valid_dc_order_with_store_sdq.record.json").read_text())
+    line = record.lines[0].model_copy(update={"quantity": Decimal("1E+2"),
+                                              "unit_price": Decimal("12.500")})
+    text = generate(record.model_copy(update={"lines": (line, *record.lines[1:])}), tmap)
+    assert "PO1*1*100*EA*12.5*PE*" in text
+
+
+ALNUM = string.ascii_uppercase + string.digits
+
+
+def _code(lo: int, hi: int) -> st.SearchStrategy[str]:
+    return st.text(ALNUM, min_size=lo, max_size=hi)
+
+
+def _text(hi: int) -> st.SearchStrategy[str]:
+    words = st.text(ALNUM, min_size=1, max_size=8)
+    return st.lists(words, min_size=1, max_size=4).map(" ".join).filter(lambda s: len(s) <= hi)
+
+
+def _dec(places: int, hi: int = 99999) -> st.SearchStrategy[Decimal]:
+    return st.integers(1, hi).map(lambda n: Decimal(n).scaleb(-places))
+
+
+def _dates(roles: list[str]) -> st.SearchStrategy[tuple[dict[str, Any], ...]]:
+    days = st.dates(date(2000, 1, 1), date(2049, 12, 31))
+    return st.lists(st.sampled_from(roles), unique=True, max_size=3).flatmap(
+        lambda rs: st.tuples(*[st.fixed_dictionaries({"role": st.just(r), "value": days})
+                               for r in rs]))
+
+
+def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), s)
+
+
+ROLES = ["requested_delivery", "requested_ship", "ship_not_before", "ship_no_later",
+         "cancel_after", "promotion_start"]
+IDQ = ["duns", "gln", "buyer_assigned", "seller_assigned", "mutually_defined"]
+
+_parties = st.lists(st.fixed_dictionaries({
+    "role": st.sampled_from(["buyer", "seller", "ship_to", "bill_to", "mark_for"]),
+    "name": _opt(_text(35)),
+    "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries(
+        {"qualifier": st.sampled_from(IDQ), "value": _code(2, 17)}))),
+    "address": _opt(st.fixed_dictionaries({
+        "lines": st.lists(_text(35), min_size=1, max_size=2).map(tuple),
+        "city": _opt(_text(30).filter(lambda s: len(s) >= 2)),
+        "region": _opt(_code(2, 2)), "postal_code": _opt(_code(3, 9)),
+        "country": _opt(st.sampled_from(["US", "CA", "DE"]))})),
+}).filter(lambda p: p["name"] or p["identifiers"]), max_size=3)
+
+_lines = st.lists(st.fixed_dictionaries({
+    "quantity": _dec(2), "unit": st.sampled_from(["each", "case", "pound", "dozen"]),
+    "unit_price": _opt(_dec(2)), "price_basis": _opt(st.sampled_from(["net", "per_each"])),
+    "buyer_part_number": _opt(_code(1, 20)), "vendor_part_number": _opt(_code(1, 20)),
+    "gtin": _opt(st.sampled_from(["012345678905", "4006381333931", "10012345678902"])),
+    "product_ids": st.lists(st.fixed_dictionaries({
+        "qualifier": st.sampled_from(["catalog", "model", "vendor_style"]),
+        "value": _code(1, 20)}), max_size=2).map(tuple),
+    "description": _opt(_text(60)),
+    "pack_size": _opt(st.integers(1, 99).map(Decimal)),
+    "destinations": st.lists(st.fixed_dictionaries({
+        "location": st.fixed_dictionaries({"qualifier": st.just("buyer_assigned"),
+                                           "value": _code(2, 8)}),
+        "quantity": _dec(0, 999)}), max_size=12).map(tuple),
+    "dates": _dates(["requested_delivery", "requested_ship"]),
+}), min_size=1, max_size=3)
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> PurchaseOrder:
+    # the guide's PO1 rule C0504: a price basis only with a price
+    lines = [{**ln, "line_number": str(n),
+              "price_basis": ln["price_basis"] if ln["unit_price"] else None}
+             for n, ln in enumerate(draw(_lines), start=1)]
+    data: dict[str, Any] = {
+        "number": draw(_code(1, 22)),
+        "purpose": draw(st.sampled_from(["new", "change", "cancel"])),
+        "type": draw(st.sampled_from(["standard", "blanket", "release"])),
+        "dates": ({"role": "order", "value": draw(st.dates())}, *draw(_dates(ROLES))),
+        "currency": draw(_opt(st.sampled_from(["USD", "EUR"]))),
+        "references": draw(st.lists(st.fixed_dictionaries({
+            "qualifier": st.sampled_from(["department", "vendor_number", "contract"]),
+            "value": _code(1, 30)}), max_size=3).map(tuple)),
+        "parties": tuple(draw(_parties)),
+        "lines": tuple(lines),
+        "totals": {"line_count": len(lines), "quantity": draw(_opt(_dec(0))),
+                   "amount": draw(_opt(_dec(2, 10**7)))},
+    }
+    return PurchaseOrder.model_validate(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(record=orders())
+def test_round_trip_property(record: PurchaseOrder) -> None:
+    _round_trip(record, load_map(map_for("x12", "004010", "850")))
