@@ -14,6 +14,11 @@ partners check [--dir partners]
     or a one-line summary and exit 0 (exit 2 when the folder does not exist).
 partners list [--dir partners] [--json]
     the partners; JSON: ``[{"id", "name", "standards": [...]}]``.
+translate PATH [--partner ID|generic] [--json]
+    canonical records of the accepted transaction sets; rejected or unmapped ones in errors;
+    exit codes as for validate. Without --partner the partner is resolved from the envelope.
+generate RECORD.json --partner ID [--type TYPE]
+    the partner's EDI for a canonical record (its envelope, delimiters and version).
 schemas [--check] [--out DIR]
     writes the JSON Schema and XSD of each canonical record into maps/canonical/ (or DIR);
     with --check writes nothing and exits 1 naming the files that differ from the models.
@@ -177,6 +182,47 @@ def cmd_partners_list(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    from gateway.errors import GatewayError
+    from gateway.translate.run import translate_file
+
+    worst = 0
+    for path in args.paths:
+        try:
+            result = translate_file(Path(path), partner=args.partner,
+                                    partners_dir=Path(args.partners_dir))
+        except GatewayError as exc:
+            print(f"{path}: {exc.code}: {exc.message}", file=sys.stderr)
+            return 2
+        if args.json:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        else:
+            for doc in result.documents:
+                print(f"{path}: {doc['type']} {doc['record'].get('number', '')} from set "
+                      f"{doc['transaction_control_number']} (partner {doc['partner']})")
+            for e in result.errors:
+                where = e.get("offset")
+                ctl = e.get("transaction_control_number") or "-"
+                print(f"{path}:{'-' if where is None else where} {e.get('set', '-')} {ctl} "
+                      f"{e['code']} {e['message']}")
+        worst = max(worst, result.exit_code)
+    return worst
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from gateway.errors import GatewayError
+    from gateway.translate.generate import generate_file
+
+    try:
+        sys.stdout.write(generate_file(Path(args.record), partner=args.partner,
+                                       record_type=args.type,
+                                       partners_dir=Path(args.partners_dir)))
+    except GatewayError as exc:
+        print(f"{args.record}: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     from gateway.canonical import schemas
 
@@ -227,6 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--json", action="store_true",
                     help='[{"id", "name", "standards": [...]}]')
     pl.set_defaults(func=cmd_partners_list)
+    t = sub.add_parser("translate", help="EDI files to canonical records (JSON)")
+    t.add_argument("paths", nargs="+")
+    t.add_argument("--partner", help='a partner id, or "generic" for the generic maps alone')
+    t.add_argument("--json", action="store_true")
+    t.add_argument("--partners-dir", default="partners", help="the profiles folder")
+    t.set_defaults(func=cmd_translate)
+    gen = sub.add_parser("generate", help="a canonical record (JSON) to the partner's EDI")
+    gen.add_argument("record")
+    gen.add_argument("--partner", required=True)
+    gen.add_argument("--type", choices=("purchase_order", "order_acknowledgement",
+                                        "ship_notice", "invoice"))
+    gen.add_argument("--partners-dir", default="partners", help="the profiles folder")
+    gen.set_defaults(func=cmd_generate)
     sc = sub.add_parser("schemas", help="write the canonical records' JSON Schemas and XSDs")
     sc.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if the files differ from what the models give")

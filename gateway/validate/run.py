@@ -39,6 +39,8 @@ class Options:
     now: datetime = field(default_factory=lambda: datetime(2000, 1, 1))
     acks: bool = True
     keep_reports: bool = True  # False: keep only totals and acks (memory flat in file size)
+    # called with every message once validated (translation hooks in here)
+    on_message: Callable[[Message], None] | None = None
 
 
 def detect(head: bytes) -> Standard | None:
@@ -136,6 +138,8 @@ def _run(stream: BinaryIO, standard: Standard, opts: Options, report: FileReport
             else:
                 validate_message(ev, grammar, precise=opts.precise,
                                  tolerant_charset=opts.tolerant_charset)
+            if opts.on_message is not None:
+                opts.on_message(ev)
         elif isinstance(ev, GroupStart):
             if guides is not None and native:
                 guides.check_group(ev.report, standard)
