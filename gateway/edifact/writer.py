@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias, cast
 from gateway.acks.numbers import MAX_CONTROL_NUMBER, ControlNumbers, Kind
 from gateway.edifact.charset import CHARSETS, Charset
 from gateway.errors import GatewayError
+from gateway.segment_format import Element, SegmentFormatter, where
 from gateway.stream import Delimiters
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 # a list (any sequence but str / tuple) of repetitions; Sequence keeps literals typeable
-Element: TypeAlias = str | tuple[str, ...] | Sequence[str | tuple[str, ...]]
 Segment: TypeAlias = tuple[str, Sequence[Element]]
 
 SERVICE_TAGS = frozenset({"UNA", "UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
@@ -143,10 +143,14 @@ def format_segment(tag: str, elements: Sequence[Element], delimiters: Delimiters
                       None).segment(tag, elements)
 
 
-class _Formatter:
+class _Formatter(SegmentFormatter):
+    tag_pattern = _TAG
+    tag_rule = "an EDIFACT tag (3 upper-case letters and digits, starting with a letter)"
+    no_repetition = "which need syntax version 4"
+
     def __init__(self, element: str, component: str, segment: str, release: str | None,
                  repetition: str | None, charset: Charset | None) -> None:
-        self.element, self.component, self.repetition = element, component, repetition
+        super().__init__(element, component, repetition)
         named = {"element": element, "component": component, "segment": segment,
                  "release": release, "repetition": repetition}
         self.names = {ch: _NAMES[name] for name, ch in named.items() if ch}
@@ -163,36 +167,6 @@ class _Formatter:
         elif charset is not None and not charset.any_char:
             self.outside = re.compile(f"[{_CONTROLS}]")
 
-    def segment(self, tag: str, elements: Sequence[Element]) -> str:
-        if not _TAG.fullmatch(tag):
-            raise GatewayError(f"segment tag {tag!r} is not an EDIFACT tag (3 upper-case "
-                               "letters and digits, starting with a letter)",
-                               code="outbound.envelope")
-        out = [tag]
-        for n, e in enumerate(elements, start=1):
-            if isinstance(e, str):
-                out.append(self.value(e, tag, n, None, None))
-            elif isinstance(e, tuple):
-                out.append(self.composite(e, tag, n, None))
-            else:
-                if self.repetition is None:
-                    raise GatewayError(f"{tag}{n:02d} has repetitions, which need syntax "
-                                       "version 4", code="outbound.envelope")
-                reps = [self.value(r, tag, n, None, k) if isinstance(r, str)
-                        else self.composite(r, tag, n, k) for k, r in enumerate(e, start=1)]
-                while reps and not reps[-1]:
-                    reps.pop()
-                out.append(self.repetition.join(reps))
-        while len(out) > 1 and not out[-1]:
-            out.pop()
-        return self.element.join(out)
-
-    def composite(self, comps: tuple[str, ...], tag: str, n: int, rep: int | None) -> str:
-        values = [self.value(c, tag, n, k, rep) for k, c in enumerate(comps, start=1)]
-        while values and not values[-1]:
-            values.pop()
-        return self.component.join(values)
-
     def value(self, v: str, tag: str, n: int, comp: int | None, rep: int | None) -> str:
         m = self.bad.search(v)
         if m is not None:
@@ -200,7 +174,7 @@ class _Formatter:
             why = (f"the {self.names[ch]} {ch!r} and there is no release character"
                    if ch in self.names else
                    "a line break, which readers drop as layout")
-            raise GatewayError(f"{_where(tag, n, comp, rep)} value {v!r} contains {why}",
+            raise GatewayError(f"{where(tag, n, comp, rep)} value {v!r} contains {why}",
                                code="outbound.delimiter_in_value")
         if self.charset is not None:
             self.check_charset(v, tag, n, comp, rep)
@@ -217,13 +191,8 @@ class _Formatter:
             except UnicodeEncodeError as exc:
                 bad = v[exc.start]
         if bad is not None:
-            raise GatewayError(f"{_where(tag, n, comp, rep)} value {v!r} holds {bad!r}, which "
+            raise GatewayError(f"{where(tag, n, comp, rep)} value {v!r} holds {bad!r}, which "
                                f"{cs.name} cannot carry", code="outbound.charset")
-
-
-def _where(tag: str, n: int, comp: int | None, rep: int | None) -> str:
-    where = f"{tag}{n:02d}" + (f"-{comp:02d}" if comp else "")
-    return where + (f" (repetition {rep})" if rep else "")
 
 
 @lru_cache(maxsize=32)

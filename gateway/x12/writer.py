@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
 
 from gateway.acks.numbers import MAX_CONTROL_NUMBER, ControlNumbers, Kind
 from gateway.errors import GatewayError
+from gateway.segment_format import Element, SegmentFormatter, where
 from gateway.stream import Delimiters
 from gateway.x12.checks import FUNCTIONAL_IDS
 
@@ -47,7 +48,6 @@ __all__ = [
 ]
 
 # a list (any sequence but str / tuple) of repetitions; Sequence keeps literals typeable
-Element: TypeAlias = str | tuple[str, ...] | Sequence[str | tuple[str, ...]]
 Segment: TypeAlias = tuple[str, Sequence[Element]]
 
 ENVELOPE_TAGS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
@@ -121,55 +121,27 @@ def format_segment(tag: str, elements: Sequence[Element], delimiters: Delimiters
     return _formatter(d.element, d.component, d.segment, d.repetition).segment(tag, elements)
 
 
-class _Formatter:
+class _Formatter(SegmentFormatter):
+    tag_pattern = _TAG
+    tag_rule = "an X12 tag (2 or 3 upper-case letters and digits, starting with a letter)"
+    no_repetition = ("but the interchange has no repetition separator (ISA12 before "
+                     "00402)")
+
     def __init__(self, element: str, component: str, segment: str,
                  repetition: str | None) -> None:
-        self.element, self.component, self.repetition = element, component, repetition
+        super().__init__(element, component, repetition)
         named = {"element": element, "component": component, "segment": segment,
                  "repetition": repetition}
         self.names = {ch: _NAMES[name] for name, ch in named.items() if ch}
         self.bad = re.compile("[" + re.escape("".join(self.names) + "\r\n") + "]")
-
-    def segment(self, tag: str, elements: Sequence[Element]) -> str:
-        if not _TAG.fullmatch(tag):
-            raise GatewayError(f"segment tag {tag!r} is not an X12 tag (2 or 3 upper-case "
-                               "letters and digits, starting with a letter)",
-                               code="outbound.envelope")
-        out = [tag]
-        for n, e in enumerate(elements, start=1):
-            if isinstance(e, str):
-                out.append(self.value(e, tag, n, None, None))
-            elif isinstance(e, tuple):
-                out.append(self.composite(e, tag, n, None))
-            else:
-                if self.repetition is None:
-                    raise GatewayError(f"{tag}{n:02d} has repetitions, but the interchange "
-                                       "has no repetition separator (ISA12 before 00402)",
-                                       code="outbound.envelope")
-                reps = [self.value(r, tag, n, None, k) if isinstance(r, str)
-                        else self.composite(r, tag, n, k) for k, r in enumerate(e, start=1)]
-                while reps and not reps[-1]:
-                    reps.pop()
-                out.append(self.repetition.join(reps))
-        while len(out) > 1 and not out[-1]:
-            out.pop()
-        return self.element.join(out)
-
-    def composite(self, comps: tuple[str, ...], tag: str, n: int, rep: int | None) -> str:
-        values = [self.value(c, tag, n, k, rep) for k, c in enumerate(comps, start=1)]
-        while values and not values[-1]:
-            values.pop()
-        return self.component.join(values)
 
     def value(self, v: str, tag: str, n: int, comp: int | None, rep: int | None) -> str:
         m = self.bad.search(v)
         if m is not None:
             ch = m.group()
             what = self.names.get(ch, "line break")
-            where = f"{tag}{n:02d}" + (f"-{comp:02d}" if comp else "")
-            if rep:
-                where += f" (repetition {rep})"
-            raise GatewayError(f"{where} value {v!r} contains the {what} {ch!r}: X12 has no "
+            raise GatewayError(f"{where(tag, n, comp, rep)} value {v!r} contains the {what} "
+                               f"{ch!r}: X12 has no "
                                "release character, so the value must change before it can be "
                                "sent", code="outbound.delimiter_in_value")
         return v
