@@ -84,7 +84,7 @@ def _apply(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
 def _fill(tmap: TranslationMap, tok: SegmentToken, elements: dict[str, ElementBinding],
           scope: dict[str, Any], defects: list[Defect], base: int = 0) -> None:
     for pos, eb in elements.items():
-        if eb.direction == "out":
+        if eb.direction == "out" or eb.constant is not None:
             continue
         seq = base + int(pos)
         raw = tok.value(seq)
@@ -146,6 +146,10 @@ def convert(tmap: TranslationMap, eb: ElementBinding, raw: str) -> Any:
         if not _DECIMAL.match(raw):
             raise _Bad(f"{raw!r} is not a decimal number")
         return Decimal(raw)
+    if eb.format == "n2":
+        if not _INT.match(raw):
+            raise _Bad(f"{raw!r} is not an N2 number (implied 2 decimals, digits only)")
+        return Decimal(raw).scaleb(-2)
     if eb.format == "int":
         if not _INT.match(raw):
             raise _Bad(f"{raw!r} is not a whole number")

@@ -42,8 +42,12 @@ class _Model(BaseModel):
 class ElementBinding(_Model):
     field: str
     codes: str | None = None
-    format: Literal["date", "decimal", "int"] | None = None
+    # n2: an implied-decimal N2 amount (X12 TDS01): 12345 <-> Decimal("123.45")
+    format: Literal["date", "decimal", "int", "n2"] | None = None
     direction: Literal["both", "in", "out"] = "both"
+    # written outbound instead of the field's value when the field has a value; not read
+    # inbound (a qualifier whose meaning the record does not keep, such as SAC06 before SAC07)
+    constant: str | None = None
 
 
 class Groups(_Model):
@@ -269,8 +273,13 @@ def _position(seg: SegmentDef, pos: str, loc: Loc, fail: Any) -> int:
 def _elements(tmap: TranslationMap, seg: SegmentDef, elements: dict[str, ElementBinding],
               scope: Any, loc: Loc, fail: Any) -> None:
     for pos, eb in elements.items():
-        _position(seg, pos, (*loc, pos), fail)
+        n = _position(seg, pos, (*loc, pos), fail)
         _field(tmap, eb, scope, (*loc, pos), fail)
+        if eb.format == "n2":
+            elem = seg.elements[n - 1]
+            if getattr(elem, "data_type", None) != "N2":
+                raise fail((*loc, pos, "format"), f"n2 needs an N2 element; "
+                           f"{seg.tag}{pos} is {getattr(elem, 'data_type', 'a composite')}")
 
 
 def _field(tmap: TranslationMap, eb: ElementBinding, scope: Any, loc: Loc, fail: Any) -> None:

@@ -117,12 +117,18 @@ def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict
         v = get_path(scope, eb.field)
         if v is None:
             continue
-        values[base + int(pos)] = render(tmap, eb, v)
+        values[base + int(pos)] = eb.constant if eb.constant is not None else render(tmap, eb, v)
 
 
 def render(tmap: TranslationMap, eb: ElementBinding, v: Any) -> str:
     if eb.codes is not None:
         return _code(tmap.reverse(eb.codes), v, eb.codes)
+    if eb.format == "n2":
+        cents = Decimal(v).scaleb(2)
+        if cents != cents.to_integral_value():
+            raise GatewayError(f"{v} has more than 2 decimals for an N2 element",
+                               code="outbound.precision")
+        return str(int(cents))
     if isinstance(v, date):
         return f"{v.year:04d}{v.month:02d}{v.day:02d}"
     if isinstance(v, Decimal):
