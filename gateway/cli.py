@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence as Seq
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from gateway.report import Defect, FileReport
 from gateway.validate.run import Options, validate_file
@@ -138,35 +138,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_partners_check(args: argparse.Namespace) -> int:
+def _partners(args: argparse.Namespace, errors_to: IO[str]) -> tuple[list[Any], list[Any]] | None:
+    """The profiles of ``--dir`` and their problems (printed to ``errors_to``); None when the
+    folder does not exist (said on stderr)."""
     from gateway.partners import load_folder
 
     folder = Path(args.dir)
     if not folder.is_dir():
         print(f"{folder}: no such folder", file=sys.stderr)
-        return 2
+        return None
     loaded, errors = load_folder(folder)
     for e in errors:
-        print(e.message)
+        print(e.message, file=errors_to)
+    return list(loaded), list(errors)
+
+
+def cmd_partners_check(args: argparse.Namespace) -> int:
+    found = _partners(args, sys.stdout)
+    if found is None:
+        return 2
+    loaded, errors = found
     if errors:
         files = len({e.file for e in errors})
         print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
         return 1
     std = sorted({s for lp in loaded for s in lp.profile.standards})
-    print(f"{folder}: {len(loaded)} partner profile(s) OK ({', '.join(std) or 'none'})")
+    print(f"{args.dir}: {len(loaded)} partner profile(s) OK ({', '.join(std) or 'none'})")
     return 0
 
 
 def cmd_partners_list(args: argparse.Namespace) -> int:
-    from gateway.partners import load_folder
-
-    folder = Path(args.dir)
-    if not folder.is_dir():
-        print(f"{folder}: no such folder", file=sys.stderr)
+    found = _partners(args, sys.stderr)
+    if found is None:
         return 2
-    loaded, errors = load_folder(folder)
-    for e in errors:
-        print(e.message, file=sys.stderr)
+    loaded, errors = found
     profiles = sorted((lp.profile for lp in loaded), key=lambda p: p.id)
     if args.json:
         print(json.dumps([{"id": p.id, "name": p.name, "standards": p.standards}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import string
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,15 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.acks import Sequence
 from gateway.canonical import PurchaseOrder
-from gateway.stream import Message
 from gateway.translate import MapError, TranslationMap, load_map, map_for
-from gateway.translate.inbound import translate_message
-from gateway.translate.outbound import generate_x12
 from gateway.validate.run import Options, validate_file
-from gateway.x12.reader import read_x12
-from gateway.x12.writer import GroupHeader, X12Envelope
+from tests.translate.util import generate as generate_with
+from tests.translate.util import translate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "x12" / "004010" / "850"
@@ -34,15 +30,8 @@ def tmap() -> TranslationMap:
     return load_map(map_for("x12", "004010", "850"))
 
 
-def translate(data: bytes, tmap: TranslationMap) -> list[tuple[Any, Message]]:
-    return [(translate_message(ev, tmap), ev) for ev in read_x12(io.BytesIO(data))
-            if isinstance(ev, Message)]
-
-
 def generate(record: PurchaseOrder, tmap: TranslationMap) -> str:
-    return generate_x12(record, tmap, X12Envelope("ZZ", "US", "ZZ", "THEM"),
-                        GroupHeader("PO", "US", "THEM", "004010VICS"), Sequence(1),
-                        datetime(2024, 1, 2, 3, 4))
+    return generate_with(record, tmap, "PO")
 
 
 # -- loading errors ----------------------------------------------------------------------
