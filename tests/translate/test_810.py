@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import string
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +19,8 @@ from gateway.errors import GatewayError
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.outbound import generate_segments
 from gateway.validate.run import Options, validate_file
+from tests.translate.util import _code, _dec, _opt, _text, translate
 from tests.translate.util import generate as generate_with
-from tests.translate.util import translate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "x12" / "004010" / "810"
@@ -116,26 +115,6 @@ def test_more_than_two_decimals_is_refused_outbound(tmap: TranslationMap) -> Non
     with pytest.raises(GatewayError) as exc:
         generate_segments(record.model_copy(update={"totals": totals}), tmap)
     assert exc.value.code == "outbound.precision"
-
-
-ALNUM = string.ascii_uppercase + string.digits
-
-
-def _code(lo: int, hi: int) -> st.SearchStrategy[str]:
-    return st.text(ALNUM, min_size=lo, max_size=hi)
-
-
-def _text(hi: int) -> st.SearchStrategy[str]:
-    words = st.text(ALNUM, min_size=1, max_size=8)
-    return st.lists(words, min_size=1, max_size=4).map(" ".join).filter(lambda s: len(s) <= hi)
-
-
-def _dec(places: int, hi: int = 99999) -> st.SearchStrategy[Decimal]:
-    return st.integers(1, hi).map(lambda n: Decimal(n).scaleb(-places))
-
-
-def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(st.none(), s)
 
 
 DAYS = st.dates(date(2000, 1, 1), date(2049, 12, 31))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import string
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +16,8 @@ from hypothesis import strategies as st
 from gateway.canonical import PurchaseOrder
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.validate.run import Options, validate_file
+from tests.translate.util import _code, _dec, _opt, _text, translate
 from tests.translate.util import generate as generate_with
-from tests.translate.util import translate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "x12" / "004010" / "850"
@@ -130,31 +129,11 @@ def test_decimals_are_written_plainly(tmap: TranslationMap) -> None:
     assert "PO1*1*100*EA*12.5*PE*" in text
 
 
-ALNUM = string.ascii_uppercase + string.digits
-
-
-def _code(lo: int, hi: int) -> st.SearchStrategy[str]:
-    return st.text(ALNUM, min_size=lo, max_size=hi)
-
-
-def _text(hi: int) -> st.SearchStrategy[str]:
-    words = st.text(ALNUM, min_size=1, max_size=8)
-    return st.lists(words, min_size=1, max_size=4).map(" ".join).filter(lambda s: len(s) <= hi)
-
-
-def _dec(places: int, hi: int = 99999) -> st.SearchStrategy[Decimal]:
-    return st.integers(1, hi).map(lambda n: Decimal(n).scaleb(-places))
-
-
 def _dates(roles: list[str]) -> st.SearchStrategy[tuple[dict[str, Any], ...]]:
     days = st.dates(date(2000, 1, 1), date(2049, 12, 31))
     return st.lists(st.sampled_from(roles), unique=True, max_size=3).flatmap(
         lambda rs: st.tuples(*[st.fixed_dictionaries({"role": st.just(r), "value": days})
                                for r in rs]))
-
-
-def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(st.none(), s)
 
 
 ROLES = ["requested_delivery", "requested_ship", "ship_not_before", "ship_no_later",

@@ -4,9 +4,12 @@ generate one set into a fixed envelope (fixed clock and control numbers)."""
 from __future__ import annotations
 
 import io
+import string
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from gateway.acks import Sequence
@@ -27,3 +30,24 @@ def generate(record: BaseModel, tmap: TranslationMap, functional_id: str) -> str
     return generate_x12(record, tmap, X12Envelope("ZZ", "US", "ZZ", "THEM"),
                         GroupHeader(functional_id, "US", "THEM", "004010VICS"), Sequence(1),
                         datetime(2024, 1, 2, 3, 4))
+
+
+# building blocks of the records' Hypothesis strategies (restricted to what a map carries)
+ALNUM = string.ascii_uppercase + string.digits
+
+
+def _code(lo: int, hi: int) -> st.SearchStrategy[str]:
+    return st.text(ALNUM, min_size=lo, max_size=hi)
+
+
+def _text(hi: int) -> st.SearchStrategy[str]:
+    words = st.text(ALNUM, min_size=1, max_size=8)
+    return st.lists(words, min_size=1, max_size=4).map(" ".join).filter(lambda s: len(s) <= hi)
+
+
+def _dec(places: int, hi: int = 99999) -> st.SearchStrategy[Decimal]:
+    return st.integers(1, hi).map(lambda n: Decimal(n).scaleb(-places))
+
+
+def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), s)
