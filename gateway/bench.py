@@ -10,6 +10,10 @@ validate+acks   full validation against the guides and the 997 / CONTRL acknowle
 ... xN          the same in N processes: the file is cut at interchange starts found at or
                 after N equal byte offsets, each worker validates its byte range
 
+Then translation (``gateway.benchtranslate``): validate, translate and generate on files of
+850/810 (and ORDERS/INVOIC once the EDIFACT maps exist), one process per size, with the CPU
+seconds of each process beside its wall time.
+
 With ../shared/bench/peers/py_peers.py present beside the checkout, its py-split tokenizer
 runs on the same files in the same run, and our MB/s is also given as a ratio of it.
 MB = 10^6 bytes (sizes, MB/s and RSS). Figures are reported, never asserted.
@@ -32,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from gateway import benchtranslate
 from gateway.benchgen import SIZES, Meta, ensure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,8 +181,9 @@ def child(mode: str, path: str, workers: int) -> Row:
 # ---------------------------------------------------------------------------------------------
 # parent side: generate, run each measurement in a fresh process, print the table
 # ---------------------------------------------------------------------------------------------
-def _run(cmd: list[str]) -> tuple[float, int, Row | None, str]:
-    """Wall seconds, peak RSS (KiB, process tree), the last JSON line printed, and output."""
+def _run(cmd: list[str]) -> tuple[float, int, Row | None, str, float]:
+    """Wall seconds, peak RSS (KiB, process tree), the last JSON line printed, output, and CPU
+    seconds (user + system) of the process and the children it waited for."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
     t0 = time.perf_counter()
@@ -198,25 +204,28 @@ def _run(cmd: list[str]) -> tuple[float, int, Row | None, str]:
             break
     if p.returncode != 0:
         result = None
-    return wall, usage.ru_maxrss, result, out
+    return wall, usage.ru_maxrss, result, out, usage.ru_utime + usage.ru_stime
 
 
 def measure(cmd: list[str], repeat: int) -> Row:
     """Median wall of ``repeat`` runs; peak RSS is the maximum over the runs."""
     walls: list[float] = []
     inner: list[float] = []
+    cpus: list[float] = []
     rss, result = 0, None
     for _ in range(repeat):
-        wall, kb, res, out = _run(cmd)
+        wall, kb, res, out, cpu = _run(cmd)
         if res is None:
             return {"error": out.strip().splitlines()[-1:] or ["failed"], "wall": wall}
         walls.append(wall)
+        cpus.append(cpu)
         inner.append(float(res.get("in_s") or res.get("parse_s") or 0.0))
         rss = max(rss, kb, int(res.get("rss_kb", 0)))
         result = res
     assert result is not None
     return {**result, "wall": statistics.median(walls), "walls": walls,
-            "in_s": statistics.median(inner), "rss_mb": rss * 1024 / MB}
+            "in_s": statistics.median(inner), "cpu_s": statistics.median(cpus),
+            "rss_mb": rss * 1024 / MB}
 
 
 def _ours(mode: str, path: Path, workers: int) -> list[str]:
@@ -326,6 +335,39 @@ def targets(rows: list[Row], workers: int) -> list[tuple[str, str, bool | None]]
     return out
 
 
+def bench_translate(size: str, out_dir: Path, repeat: int, skipped: list[str]) -> list[Row]:
+    """The translate section for one size: validate and translate the translate files, and
+    generate as many bytes of X12 as the size from the records of the tiny one."""
+    rows: list[Row] = []
+    missing = benchtranslate.edifact_maps_missing()
+    for fmt in ("x12", "edifact"):
+        name = f"{fmt}-translate"
+        if fmt == "edifact" and missing:
+            note = (f"{name}_{size}: skipped: no EDIFACT map yet (maps/translate/edifact/D96A/"
+                    f"{', '.join(m + '.toml' for m in missing)})")
+            print(f"  {note}", file=sys.stderr, flush=True)
+            skipped.append(note)
+            continue
+        print(f"{name} {size}: generating (if missing)", file=sys.stderr, flush=True)
+        path, meta = ensure(out_dir, name, size)
+        runs = [(m, path.name, _ours(m, path, 1)) for m in ("validate", "translate")]
+        if fmt == "x12":
+            source, _ = ensure(out_dir, name, "tiny")
+            runs.append(("generate", f"x12-generate_{size}",
+                         [sys.executable, "-m", "gateway.bench", "run", "generate", str(source),
+                          "--target-bytes", str(SIZES[size])]))
+        for mode, label, cmd in runs:
+            print(f"  {label}: {mode} ...", file=sys.stderr, flush=True)
+            load = os.getloadavg()[0]
+            r = measure(cmd, repeat)
+            r.update(load=load, file=label, format=fmt, size=size, mode=mode,
+                     section="translate", meta_sets=meta.sets)
+            if "error" not in r:
+                benchtranslate.rates(r, meta.bytes)
+            rows.append(r)
+    return rows
+
+
 def main(args: argparse.Namespace) -> int:
     sizes = [s.strip() for s in str(args.sizes).split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
@@ -338,30 +380,42 @@ def main(args: argparse.Namespace) -> int:
     if peers and not PEERS.exists():
         print("py-split peer not found (../shared/bench/peers/py_peers.py): no ratios",
               file=sys.stderr)
+    only = getattr(args, "only", None)
     rows: list[Row] = []
+    trows: list[Row] = []
+    skipped: list[str] = []
     load0 = os.getloadavg()
     for size in sizes:
         # medians of 3 where start-up noise matters; one run on tiny (tests) and large files
         repeat = int(getattr(args, "repeat", 0) or (3 if MB <= SIZES[size] < 50 * MB else 1))
-        for fmt in ("x12", "edifact"):
+        for fmt in ("x12", "edifact") if only != "translate" else ():
             print(f"{fmt} {size}: generating (if missing) in {args.out}", file=sys.stderr,
                   flush=True)
             path, meta = ensure(out_dir, fmt, size)
             rows += bench_file(fmt, size, path, meta, workers, repeat, peers)
+        if only != "validate":
+            trows += bench_translate(size, out_dir, repeat, skipped)
     load1 = os.getloadavg()
     print(f"edi-gateway bench: CPython {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"1-min load average {load0[0]:.2f} before / {load1[0]:.2f} after (\"load\" = before "
           "each row; above ~0.5 other work shares the CPUs and the figures are lower). Wall = "
           "whole process, start-up included, median of the repeats; in-proc = the work alone; "
           "MB = 10^6 bytes.\n")
-    print_table(rows)
+    marks: list[tuple[str, str, bool | None]] = []
+    if rows:
+        print_table(rows)
+        marks += targets(rows, workers)
+    if trows or skipped:
+        benchtranslate.print_table(trows, skipped)
+        marks += benchtranslate.targets(trows) if trows else []
     print("\n| target | measured | |\n|---|---|---|")
-    for what, measured, met in targets(rows, workers):
+    for what, measured, met in marks:
         mark = "n/a" if met is None else ("met" if met else "NOT met")
         print(f"| {what} | {measured} | {mark} |")
-    (out_dir / "bench-results.json").write_text(json.dumps(rows, indent=1) + "\n",
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "bench-results.json").write_text(json.dumps(rows + trows, indent=1) + "\n",
                                                 encoding="utf-8")
-    failed = [r for r in rows if "error" in r]
+    failed = [r for r in rows + trows if "error" in r]
     return 1 if failed else 0
 
 
@@ -369,18 +423,23 @@ def _cli(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m gateway.bench")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="one measurement in this process (prints one JSON line)")
-    run.add_argument("mode", choices=MODES)
+    run.add_argument("mode", choices=MODES + benchtranslate.TRANSLATE_MODES)
     run.add_argument("file")
     run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--target-bytes", type=int, default=0, help="generate: bytes of X12")
     b = sub.add_parser("bench", help="the whole benchmark, as edi-gateway bench")
     b.add_argument("--sizes", default="medium,large")
     b.add_argument("--out", default="bench-data")
     b.add_argument("--no-peers", action="store_true")
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--repeat", type=int, default=0, help="runs per figure (median)")
+    b.add_argument("--only", choices=("validate", "translate"))
     a = p.parse_args(argv)
     if a.command == "bench":
         return main(a)
+    if a.mode in benchtranslate.TRANSLATE_MODES:
+        print(json.dumps(benchtranslate.child(a.mode, a.file, a.target_bytes)))
+        return 0
     print(json.dumps(child(a.mode, a.file, a.workers)))
     return 0
 

@@ -121,7 +121,7 @@ class X12Gen(_Base):
         self.seg(out, "N3", f"{r.randint(1, 9999)} {r.choice(STREETS)}")
         self.seg(out, "N4", city, state, zipc, "US")
 
-    def t850(self, ctl: str) -> list[str]:
+    def t850(self, ctl: str, lines: int | None = None) -> list[str]:
         r = self.r
         out: list[str] = []
         self.seg(out, "ST", "850", ctl)
@@ -133,7 +133,7 @@ class X12Gen(_Base):
         self.seg(out, "DTM", "002", self.date())
         self.party(out, "ST")
         self.party(out, "BT")
-        n = r.randint(10, 50)
+        n = r.randint(10, 50) if lines is None else lines
         for i in range(1, n + 1):
             self.seg(out, "PO1", str(i), str(r.randint(1, 500)), r.choice(X12_UOMS),
                      self.price(), "PE", "BP", self.sku(), "VP", self.vendor_part())
@@ -181,7 +181,7 @@ class X12Gen(_Base):
         self.seg(out, "SE", str(len(out) + 1), ctl)
         return out
 
-    def t810(self, ctl: str) -> list[str]:
+    def t810(self, ctl: str, lines: int | None = None) -> list[str]:
         r = self.r
         out: list[str] = []
         self.seg(out, "ST", "810", ctl)
@@ -190,7 +190,7 @@ class X12Gen(_Base):
         self.seg(out, "REF", "IA", f"{r.randint(0, 99_999_999):08d}")
         self.party(out, "BT")
         self.party(out, "ST")
-        n = r.randint(5, 40)
+        n = r.randint(5, 40) if lines is None else lines
         total = 0
         for i in range(1, n + 1):
             q, cents = r.randint(1, 500), r.randint(1, 99_999)
@@ -219,15 +219,32 @@ def gs1_check_digit(digits: str) -> str:
 
 X12_FUNC = {"850": "PO", "856": "SH", "810": "IN"}
 X12_MIX = (("850", 6.0), ("856", 2.0), ("810", 2.0))
+# the translate benchmark's input: the sets the generic maps carry (856 has no map yet)
+X12_TRANSLATE_MIX = (("850", 6.0), ("810", 4.0))
+Mix = tuple[tuple[str, float], ...]
 
 
-def generate_x12(path: Path, target_bytes: int, seed: int = X12_SEED) -> Meta:
+def varied_lines(r: random.Random) -> int:
+    """Line items of one document in the translate files: mostly small orders and invoices,
+    some medium, a few large ones (a 250-line order is ~25 KB of X12)."""
+    x = r.random()
+    if x < 0.5:
+        return r.randint(1, 10)
+    if x < 0.9:
+        return r.randint(11, 60)
+    return r.randint(61, 250)
+
+
+def generate_x12(path: Path, target_bytes: int, seed: int = X12_SEED, *, mix: Mix = X12_MIX,
+                 varied: bool = False) -> Meta:
+    """``varied``: documents of very different sizes (``varied_lines``) instead of 10-50
+    (850) and 5-40 (810) lines; the 856 always keeps its own shape."""
     g = X12Gen(seed)
     r = g.r
-    kinds, weights = [k for k, _ in X12_MIX], [w for _, w in X12_MIX]
+    kinds, weights = [k for k, _ in mix], [w for _, w in mix]
     meta = Meta("x12", "004010", seed, target_bytes, by_type={k: 0 for k in kinds})
-    makers: dict[str, Callable[[str], list[str]]] = {"850": g.t850, "856": g.t856,
-                                                     "810": g.t810}
+    makers: dict[str, Callable[[str, int | None], list[str]]] = {
+        "850": g.t850, "856": lambda ctl, _lines: g.t856(ctl), "810": g.t810}
     with open(path, "wb") as fh:
         while meta.bytes < target_bytes:
             isa_ctl = meta.interchanges + 1
@@ -245,7 +262,7 @@ def generate_x12(path: Path, target_bytes: int, seed: int = X12_SEED) -> Meta:
                       "X", "004010")
                 n_sets = r.randint(5, 40 if target_bytes >= 1_000_000 else 10)
                 for ti in range(1, n_sets + 1):
-                    out.extend(makers[kind](f"{ti:04d}"))
+                    out.extend(makers[kind](f"{ti:04d}", varied_lines(r) if varied else None))
                 meta.by_type[kind] += n_sets
                 meta.sets += n_sets
                 g.seg(out, "GE", str(n_sets), gs_ctl)
@@ -314,7 +331,7 @@ class EdifactGen(_Base):
     def dtm(self, out: list[str], qual: str) -> None:
         self.seg(out, "DTM", (qual, self.date(), "102"))
 
-    def orders(self, ref: str) -> list[str]:
+    def orders(self, ref: str, lines: int | None = None) -> list[str]:
         r = self.r
         out: list[str] = []
         self.seg(out, "UNH", ref, ("ORDERS", "D", "96A", "UN", "EAN008"))
@@ -328,7 +345,7 @@ class EdifactGen(_Base):
         self.nad(out, "SU")
         self.nad(out, "DP")
         self.seg(out, "CUX", ("2", "EUR", "9"))
-        n = r.randint(10, 50)
+        n = r.randint(10, 50) if lines is None else lines
         for i in range(1, n + 1):
             self.seg(out, "LIN", str(i), "", (self.gln(), "EN"))
             self.seg(out, "PIA", "1", (f"ART{r.randint(0, 999_999):06d}", "SA"))
@@ -373,7 +390,7 @@ class EdifactGen(_Base):
         self.seg(out, "UNT", str(len(out) + 1), ref)
         return out
 
-    def invoic(self, ref: str) -> list[str]:
+    def invoic(self, ref: str, lines: int | None = None) -> list[str]:
         r = self.r
         out: list[str] = []
         self.seg(out, "UNH", ref, ("INVOIC", "D", "96A", "UN", "EAN008"))
@@ -386,7 +403,7 @@ class EdifactGen(_Base):
         self.nad(out, "BY")
         self.seg(out, "CUX", ("2", "EUR", "4"))
         self.seg(out, "PAT", "1", "", ("5", "3", "D", "30"))
-        n = r.randint(5, 40)
+        n = r.randint(5, 40) if lines is None else lines
         total = 0
         for i in range(1, n + 1):
             q, cents = r.randint(1, 500), r.randint(1, 99_999)
@@ -415,13 +432,18 @@ EDIFACT_MIX = (("ORDERS", 5.0), ("DESADV", 2.0), ("INVOIC", 3.0))
 UNA = "UNA:+.? '"
 
 
-def generate_edifact(path: Path, target_bytes: int, seed: int = EDIFACT_SEED) -> Meta:
+EDIFACT_TRANSLATE_MIX = (("ORDERS", 6.0), ("INVOIC", 4.0))
+
+
+def generate_edifact(path: Path, target_bytes: int, seed: int = EDIFACT_SEED, *,
+                     mix: Mix = EDIFACT_MIX, varied: bool = False) -> Meta:
+    """``varied``: as for ``generate_x12``; DESADV keeps its own shape."""
     g = EdifactGen(seed)
     r = g.r
-    kinds, weights = [k for k, _ in EDIFACT_MIX], [w for _, w in EDIFACT_MIX]
+    kinds, weights = [k for k, _ in mix], [w for _, w in mix]
     meta = Meta("edifact", "D96A", seed, target_bytes, by_type={k: 0 for k in kinds})
-    makers: dict[str, Callable[[str], list[str]]] = {"ORDERS": g.orders, "DESADV": g.desadv,
-                                                     "INVOIC": g.invoic}
+    makers: dict[str, Callable[[str, int | None], list[str]]] = {
+        "ORDERS": g.orders, "DESADV": lambda ref, _lines: g.desadv(ref), "INVOIC": g.invoic}
     with open(path, "wb") as fh:
         while meta.bytes < target_bytes:
             icn = meta.interchanges + 1
@@ -433,7 +455,7 @@ def generate_edifact(path: Path, target_bytes: int, seed: int = EDIFACT_SEED) ->
             n = r.randint(5, 120 if target_bytes >= 1_000_000 else 20)
             for mi in range(1, n + 1):
                 kind = r.choices(kinds, weights)[0]
-                out.extend(makers[kind](f"M{mi:05d}"))
+                out.extend(makers[kind](f"M{mi:05d}", varied_lines(r) if varied else None))
                 meta.by_type[kind] += 1
             g.seg(out, "UNZ", str(n), ref)
             data = "".join(out).encode("ascii")
@@ -452,14 +474,26 @@ def _write_meta(path: Path, meta: Meta) -> None:
                                encoding="utf-8")
 
 
+def generate_x12_translate(path: Path, target_bytes: int, seed: int = X12_SEED + 1) -> Meta:
+    """850s and 810s of varied sizes: what the generic 004010 maps translate."""
+    return generate_x12(path, target_bytes, seed, mix=X12_TRANSLATE_MIX, varied=True)
+
+
+def generate_edifact_translate(path: Path, target_bytes: int,
+                               seed: int = EDIFACT_SEED + 1) -> Meta:
+    """ORDERS and INVOIC of varied sizes: what the D96A translation maps cover."""
+    return generate_edifact(path, target_bytes, seed, mix=EDIFACT_TRANSLATE_MIX, varied=True)
+
+
 GENERATORS: dict[str, Callable[[Path, int], Meta]] = {
-    "x12": generate_x12, "edifact": generate_edifact}
+    "x12": generate_x12, "edifact": generate_edifact, "x12-translate": generate_x12_translate,
+    "edifact-translate": generate_edifact_translate}
 
 
 def ensure(directory: Path, fmt: str, size: str) -> tuple[Path, Meta]:
     """The generated file for ``fmt`` and ``size`` in ``directory``; made only when missing
     (or when its sidecar does not match)."""
-    path = directory / f"{fmt}_{size}.{'x12' if fmt == 'x12' else 'edi'}"
+    path = directory / f"{fmt}_{size}.{'x12' if fmt.startswith('x12') else 'edi'}"
     mp = meta_path(path)
     if path.exists() and mp.exists():
         meta: Meta | None

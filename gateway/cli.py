@@ -158,12 +158,19 @@ def cmd_partners_check(args: argparse.Namespace) -> int:
     if found is None:
         return 2
     loaded, errors = found
+    if not args.profiles_only:
+        from gateway.translate.catalog import check_maps
+
+        for e in check_maps(loaded):
+            print(e.message)
+            errors.append(e)
     if errors:
         files = len({e.file for e in errors})
         print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
         return 1
     std = sorted({s for lp in loaded for s in lp.profile.standards})
-    print(f"{args.dir}: {len(loaded)} partner profile(s) OK ({', '.join(std) or 'none'})")
+    maps = "" if args.profiles_only else ", every map loads"
+    print(f"{args.dir}: {len(loaded)} partner profile(s) OK ({', '.join(std) or 'none'}){maps}")
     return 0
 
 
@@ -205,6 +212,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
             for doc in result.documents:
                 print(f"{path}: {doc['type']} {doc['record'].get('number', '')} from set "
                       f"{doc['transaction_control_number']} (partner {doc['partner']})")
+                for w in doc.get("warnings", ()):
+                    print(f"  warning: {w['code']} {w['message']}")
             for e in result.errors:
                 where = e.get("offset")
                 ctl = e.get("transaction_control_number") or "-"
@@ -212,6 +221,26 @@ def cmd_translate(args: argparse.Namespace) -> int:
                       f"{e['code']} {e['message']}")
         worst = max(worst, result.exit_code)
     return worst
+
+
+def cmd_map_test(args: argparse.Namespace) -> int:
+    from gateway.errors import GatewayError
+    from gateway.translate.maptest import run_cases
+
+    try:
+        results = run_cases(args.partner, cases_dir=Path(args.cases_dir),
+                            partners_dir=Path(args.partners_dir), update=args.update)
+    except GatewayError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(f"{r.status.upper():7} {r.partner} {r.case}")
+        if r.detail and r.status != "pass":
+            print("        " + r.detail.rstrip("\n").replace("\n", "\n        "))
+    bad = [r for r in results if r.status in ("fail", "missing")]
+    print(f"{len(results)} cases: {len(results) - len(bad)} passed, {len(bad)} failed"
+          + (" (expected files rewritten: review them with git diff)" if args.update else ""))
+    return 1 if bad or not results else 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -265,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
     b.add_argument("--repeat", type=int, default=0,
                    help="runs per figure (median); default 3 for medium, 1 for large")
+    b.add_argument("--only", choices=("validate", "translate"),
+                   help="one section: validation, or translate and generate")
     b.set_defaults(func=cmd_bench)
     d = sub.add_parser("demo", help="validate and acknowledge the example files")
     d.set_defaults(func=cmd_demo)
@@ -272,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     psub = pa.add_subparsers(dest="partners_command", required=True)
     pc = psub.add_parser("check", help="validate every profile (file:line: field: message)")
     pc.add_argument("--dir", default="partners", help="the profiles folder (default: partners)")
+    pc.add_argument("--profiles-only", action="store_true",
+                    help="check the profiles alone, not the maps they name")
     pc.set_defaults(func=cmd_partners_check)
     pl = psub.add_parser("list", help="the partners, as a table or JSON")
     pl.add_argument("--dir", default="partners", help="the profiles folder (default: partners)")
@@ -291,6 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
                                         "ship_notice", "invoice"))
     gen.add_argument("--partners-dir", default="partners", help="the profiles folder")
     gen.set_defaults(func=cmd_generate)
+    mp = sub.add_parser("map", help="partner maps: run their golden cases")
+    msub = mp.add_subparsers(dest="map_command", required=True)
+    mt = msub.add_parser("test", help="run every golden case under fixtures/partners/<id>/")
+    mt.add_argument("--partner", help="one partner (default: every partner with cases)")
+    mt.add_argument("--update", action="store_true",
+                    help="rewrite the expected files from what the maps produce now")
+    mt.add_argument("--cases-dir", default="fixtures/partners", help="the cases folder")
+    mt.add_argument("--partners-dir", default="partners", help="the profiles folder")
+    mt.set_defaults(func=cmd_map_test)
     sc = sub.add_parser("schemas", help="write the canonical records' JSON Schemas and XSDs")
     sc.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if the files differ from what the models give")

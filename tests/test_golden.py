@@ -19,7 +19,8 @@ from gateway.validate.run import Options, validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = sorted(p for p in (ROOT / "fixtures").glob("*/*/*/*.edi")
-                  if not p.name.endswith(".acks.edi") and "corpus" not in p.parts)
+                  if not p.name.endswith(".acks.edi") and "corpus" not in p.parts
+                  and p.parts[-4] != "partners")  # partner cases: `edi-gateway map test`
 
 
 def render(path: Path) -> tuple[str, str]:

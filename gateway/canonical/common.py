@@ -240,6 +240,8 @@ class Party(CanonicalModel):
     """Postal address, when sent."""
     contacts: tuple[Contact, ...] = ()
     """Contacts at this party."""
+    our_location: Code | None = None
+    """Our code for this place (a store, a warehouse), set by a partner map's cross-reference."""
 
 
 class Reference(CanonicalModel):
@@ -394,4 +396,6 @@ class ProductLine(CanonicalModel):
     """Further item identifiers (style, catalog, model, NDC…)."""
     description: Text | None = None
     """Item description."""
+    sku: Code | None = None
+    """Our item number (SKU), set by a partner map's cross-reference from the partner's number."""
 

@@ -10,6 +10,7 @@ from gateway.canonical.common import (
     AllowanceCharge,
     CanonicalModel,
     Carrier,
+    Code,
     CurrencyCode,
     Dates,
     DeliveryTerms,
@@ -38,6 +39,8 @@ class Destination(CanonicalModel):
     """The store or location, usually a buyer-assigned number or a GLN."""
     quantity: Quantity
     """Quantity for this location, in the line's unit of measure."""
+    our_location: Code | None = None
+    """Our code for the location, set by a partner map's cross-reference."""
 
 
 class PurchaseOrderLine(ProductLine):

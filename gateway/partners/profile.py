@@ -325,6 +325,8 @@ class PartnerProfile(_Model):
     transports: dict[Name, Transport] = {}
     erp: Erp | None = None
     control_numbers: ControlNumbers = ControlNumbers()
+    # business checks of the partner's maps: check name -> warn, reject or off
+    checks: dict[Name, Literal["warn", "reject", "off"]] = {}
 
     @property
     def standards(self) -> list[Standard]:

@@ -8,12 +8,16 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from gateway.acks import Sequence
+from pydantic import BaseModel
+
+from gateway.acks.numbers import Kind
 from gateway.canonical import RECORD_TYPES
 from gateway.errors import GatewayError
-from gateway.partners import PartnerRegistry
-from gateway.translate.mapfile import load_map, map_for
+from gateway.partners import PartnerProfile, PartnerRegistry
+from gateway.translate.mapfile import TranslationMap, load_map
 from gateway.translate.outbound import generate_x12
+from gateway.translate.rules import run_checks
+from gateway.translate.run import partner_map
 from gateway.x12.checks import FUNCTIONAL_IDS
 from gateway.x12.writer import envelope_from_profile, group_from_profile
 
@@ -40,10 +44,37 @@ def generate_file(path: Path, *, partner: str, record_type: str | None = None,
         raise GatewayError(f"partner {partner} has no X12 syntax; EDIFACT maps are not built "
                            "yet", code="generate.no_map")
     set_id = X12_SETS[kind]
-    where = map_for("x12", profile.syntax.x12.version, set_id)
+    where = partner_map(profile, set_id, profile.syntax.x12.version, "outbound")
     if not where.is_file():
         raise GatewayError(f"no map for {set_id} {profile.syntax.x12.version} yet "
                            f"({where.name})", code="generate.no_map")
+    tmap = load_map(where)
+    check(tmap, profile, record)
     group = group_from_profile(profile, FUNCTIONAL_IDS[set_id])
-    return generate_x12(record, load_map(where), envelope_from_profile(profile), group,
-                        Sequence(1), now or datetime.now().replace(microsecond=0))
+    return generate_x12(record, tmap, envelope_from_profile(profile), group,
+                        ProfileNumbers(profile), now or datetime.now().replace(microsecond=0))
+
+
+def check(tmap: TranslationMap, profile: PartnerProfile, record: BaseModel) -> None:
+    """The map's business checks before anything is sent: a rejecting one stops it."""
+    failed = [d.message for d in run_checks(tmap.checks, profile.checks, record, None)
+              if not d.warning]
+    if failed:
+        raise GatewayError("the record fails the partner's checks: " + "; ".join(failed),
+                           code="generate.check_failed")
+
+
+class ProfileNumbers:
+    """Control numbers from where the profile's ranges start (one fresh series per run: the
+    running gateway's store keeps them across runs)."""
+
+    def __init__(self, profile: PartnerProfile) -> None:
+        ranges = profile.control_numbers
+        self._next: dict[Kind, int] = {"interchange": ranges.interchange.start,
+                                       "group": ranges.group.start,
+                                       "transaction": ranges.transaction.start}
+
+    def next(self, kind: Kind) -> int:
+        n = self._next[kind]
+        self._next[kind] = n + 1
+        return n

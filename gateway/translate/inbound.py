@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +19,12 @@ from pydantic import ValidationError
 from gateway.canonical import RECORD_TYPES
 from gateway.report import Defect
 from gateway.stream import Message, SegmentToken
+from gateway.translate.gs1 import sscc_in
+from gateway.translate.hierarchy import Hierarchy
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap, parse_path
+from gateway.translate.outbound import get_path
+from gateway.translate.rules import CheckAction, OrderLookup, Xref, run_checks, xref_in
+from gateway.translate.rules import defaults as apply_defaults
 from gateway.translate.tree import LoopInstance, build_tree
 from gateway.validate.guides import lookup
 
@@ -30,8 +36,19 @@ class _Bad(ValueError):
     pass
 
 
-def translate_message(msg: Message, tmap: TranslationMap) -> Any | None:
-    """The record of ``msg``, or None with defects added to ``msg.report.errors``."""
+# a field path is parsed once, not once per value (callers only unpack the parts)
+_parsed = cache(parse_path)
+
+
+def translate_message(msg: Message, tmap: TranslationMap, *,
+                      checks: dict[str, CheckAction] | None = None,
+                      orders: OrderLookup | None = None) -> Any | None:
+    """The record of ``msg``, or None with defects added to ``msg.report.errors``.
+
+    ``checks``: the partner profile's actions for the map's business checks; ``orders``
+    finds a purchase order by number for the checks against the PO. A failing rejecting check
+    rejects the set; warnings go to ``msg.report.errors`` as warnings and the record comes out.
+    """
     grammar = lookup(msg)
     if grammar is None:
         msg.report.errors.append(Defect("st.not_supported", "no implementation guide"))
@@ -39,35 +56,58 @@ def translate_message(msg: Message, tmap: TranslationMap) -> Any | None:
     tree = build_tree(grammar, msg.tokens())
     defects: list[Defect] = []
     data: dict[str, Any] = {}
-    _apply(tmap, tmap.header, tree, data, defects)
+    if tmap.map.standard == "edifact":
+        from gateway.translate.edifact_in import apply_edifact
+
+        apply_edifact(tmap, tmap.header, tree, data, defects)
+    else:
+        hier = Hierarchy(tree)
+        _apply(tmap, tmap.header, tree, data, defects, hier)
+        defects.extend(hier.defects())
+    unreadable = any(not d.warning for d in defects)  # content the map could not convert
+    if tmap.xref:
+        defects.extend(xref_in(_xrefs(tmap), data, get_path, set_path))
+    if tmap.defaults:
+        apply_defaults(tmap.defaults, data)
     record = None
-    if not defects:
+    if not unreadable:  # a missing cross-reference still lets the checks speak
         try:
             record = RECORD_TYPES[tmap.map.record].model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"])
                 defects.append(Defect("st.business_rule", f"{where}: {err['msg']}",
-                                      segment="ST", segment_position=1))
+                                      segment="UNH" if tmap.map.standard == "edifact"
+                                      else "ST", segment_position=1))
+    if record is not None and tmap.checks:
+        defects.extend(run_checks(tmap.checks, checks or {}, record, orders))
+        if any(not d.warning for d in defects):
+            record = None
     for d in defects:
         d.offset = d.offset if d.offset is not None else msg.report.offset
     msg.report.errors.extend(defects)
     return record
 
 
+def _xrefs(tmap: TranslationMap) -> dict[str, tuple[Xref, dict[str, str]]]:
+    return {name: (x, tmap.tables.get(name, {})) for name, x in tmap.xref.items()}
+
+
 def _apply(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
-           scope: dict[str, Any], defects: list[Defect]) -> None:
+           scope: dict[str, Any], defects: list[Defect], hier: Hierarchy) -> None:
     for b in bindings:
         if b.loop is not None:
-            for child in inst.loops(b.loop):
-                target = {} if b.each else scope
-                _apply(tmap, b.segments, child, target, defects)
-                if b.each:
-                    _append(scope, b.each, target)
+            found = hier.select(inst, b, bindings) if b.hl is not None else [
+                (child, b) for child in inst.loops(b.loop)]
+            for child, cb in found:
+                target = {} if cb.each else scope
+                _apply(tmap, cb.segments, child, target, defects, hier)
+                if cb.each:
+                    _append(scope, cb.each, target)
             continue
         assert b.segment is not None
         for tok in inst.segments(b.segment):
-            if any(tok.value(int(p)) != v for p, v in b.where.items()):
+            if b.where and any(tok.value(int(p)) != v for p, v in b.where.items()):
                 continue
             if b.groups is not None:
                 _fill(tmap, tok, b.elements, scope, defects)
@@ -77,7 +117,8 @@ def _apply(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
             _fill(tmap, tok, b.elements, target, defects)
             if b.pairs is not None:
                 _pairs(tmap, b, tok, target, defects)
-            if b.each:
+            # skip: items another binding carries (REF BM beside bill_of_lading)
+            if b.each and not any(target.get(k) in v for k, v in b.skip.items()):
                 _append(scope, b.each, target)
 
 
@@ -114,7 +155,8 @@ def _pairs(tmap: TranslationMap, b: Binding, tok: SegmentToken, scope: dict[str,
            defects: list[Defect]) -> None:
     p = b.pairs
     assert p is not None
-    for n in range(p.count):
+    # pairs past the last element are empty: not looked at
+    for n in range(min(p.count, max(0, (len(tok.elements) - p.first) // 2 + 1))):
         q_seq = p.first + 2 * n
         q, v = tok.value(q_seq), tok.value(q_seq + 1)
         if not q and not v:
@@ -146,6 +188,11 @@ def convert(tmap: TranslationMap, eb: ElementBinding, raw: str) -> Any:
         if not _DECIMAL.match(raw):
             raise _Bad(f"{raw!r} is not a decimal number")
         return Decimal(raw)
+    if eb.format == "sscc":
+        try:
+            return sscc_in(raw)
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
     if eb.format == "n2":
         if not _INT.match(raw):
             raise _Bad(f"{raw!r} is not an N2 number (implied 2 decimals, digits only)")
@@ -165,7 +212,7 @@ def _defect(tok: SegmentToken, seq: int, raw: str, what: str) -> Defect:
 
 
 def _append(scope: dict[str, Any], path: str, item: Any) -> None:
-    *head, (name, _index) = parse_path(path)
+    *head, (name, _index) = _parsed(path)
     target = _descend(scope, head)
     target.setdefault(name, []).append(item)
 
@@ -190,7 +237,7 @@ def _descend(scope: dict[str, Any], parts: list[tuple[str, str | None]]) -> dict
 
 
 def set_path(scope: dict[str, Any], path: str, value: Any) -> None:
-    *head, (name, index) = parse_path(path)
+    *head, (name, index) = _parsed(path)
     target = _descend(scope, head)
     if index is None:
         target[name] = value

@@ -23,9 +23,12 @@ from gateway.canonical import RECORD_TYPES
 from gateway.errors import GrammarError
 from gateway.grammar.model import LoopNode, MessageGrammar, Node, SegmentDef, SegmentNode
 from gateway.partners.loader import key_lines
-from gateway.validate.guides import x12_guide
+from gateway.translate.hierarchy import LevelError, check_level
+from gateway.translate.rules import Check, Xref, load_table
+from gateway.validate.guides import edifact_guide, x12_guide
 
 MAPS = Path(__file__).resolve().parent.parent.parent / "maps" / "translate"
+PARTNER_MAPS = MAPS.parent / "partners"
 Loc = tuple[str | int, ...]
 
 
@@ -40,14 +43,23 @@ class _Model(BaseModel):
 
 
 class ElementBinding(_Model):
+    # a path from the scope; a leading "^" per level reads the part enclosing the scope (one
+    # `each` up: "^unit" is the line's unit inside its ACK loop), outbound only
     field: str
     codes: str | None = None
     # n2: an implied-decimal N2 amount (X12 TDS01): 12345 <-> Decimal("123.45")
-    format: Literal["date", "decimal", "int", "n2"] | None = None
+    # sscc: an SSCC-18, read with or without the GS1 AI "00" and written with it (MAN02)
+    format: Literal["date", "decimal", "int", "n2", "sscc"] | None = None
     direction: Literal["both", "in", "out"] = "both"
     # written outbound instead of the field's value when the field has a value; not read
     # inbound (a qualifier whose meaning the record does not keep, such as SAC06 before SAC07)
     constant: str | None = None
+    # EDIFACT maps only: the canonical value read inbound when the element is absent from a
+    # segment that is there (EANCOM QTY without a unit: pieces) and written outbound, as its
+    # code, when the field has no value but the segment has others (a mandatory qualifier)
+    default: str | None = None
+    # outbound: written only when this field of the scope has a value (ACK03 beside ACK02)
+    when: str | None = None
 
 
 class Groups(_Model):
@@ -69,6 +81,7 @@ class Pairs(_Model):
     by_length: dict[str, dict[str, str]] = {}  # field -> value length -> qualifier code
     other: str | None = None  # list field for other qualifiers: items {qualifier, value}
     other_codes: str | None = None
+    inbound_only: list[str] = []  # qualifiers read inbound but never written (EDIFACT maps)
 
 
 class Binding(_Model):
@@ -81,21 +94,32 @@ class Binding(_Model):
     pairs: Pairs | None = None
     groups: Groups | None = None
     segments: list[Binding] = []
+    # a hierarchical level (X12 HL03) of a loop like the 856 HL: see translate/hierarchy.py
+    hl: str | None = None
+    # outbound, among level alternatives sharing an each: chosen when this field has a value
+    when: str | None = None
+    # position -> segment tag: outbound writes how many of those were written before (CTT01)
+    count: dict[str, str] = {}
 
 
 class MapHeader(_Model):
-    standard: Literal["x12"]
+    standard: Literal["x12", "edifact"]
     version: str
     message: str
     record: str
     guide_version: str | None = None  # GS08 whose guide checks the map; default version+VICS
+    association: str | None = None  # EDIFACT UNH S009 0057 written outbound ("EAN008")
 
 
 class TranslationMap(_Model):
     map: MapHeader
     codes: dict[str, dict[str, str]] = {}
     header: list[Binding] = []
+    xref: dict[str, Xref] = {}
+    defaults: dict[str, str | int | bool] = {}
+    checks: list[Check] = []
     source: str = ""
+    tables: dict[str, dict[str, str]] = {}  # the xref tables, read by load_map
 
     def reverse(self, code_set: str) -> dict[str, str]:
         """Canonical value -> the first EDI code listed for it."""
@@ -169,7 +193,23 @@ def map_for(standard: str, version: str, message: str) -> Path:
     return MAPS / standard / version / f"{message}.toml"
 
 
-def load_map(path: Path | str) -> TranslationMap:
+def map_path(name: str) -> Path:
+    """The file of a map name as profiles write it: "x12/004010/850" is a generic map under
+    maps/translate/, "bigbox/850" a partner map under maps/partners/."""
+    if name.split("/")[0] in ("x12", "edifact"):
+        return MAPS / f"{name}.toml"
+    return PARTNER_MAPS / f"{name}.toml"
+
+
+def guide_of(h: MapHeader) -> MessageGrammar | None:
+    """The implementation guide a map is checked against."""
+    if h.standard == "edifact":  # version is the directory: D96A -> UNH S009 D:96A
+        return edifact_guide((h.message, h.version[:1], h.version[1:]))
+    return x12_guide(h.guide_version or h.version + "VICS", h.message)
+
+
+def load_map(path: Path | str, _depth: int = 0) -> TranslationMap:
+    """The map at ``path``: a generic map, or a partner map that ``extends`` another."""
     path = Path(path)
     label = str(path)
     try:
@@ -191,6 +231,10 @@ def load_map(path: Path | str) -> TranslationMap:
         field = ".".join(str(p) for p in loc) or "map"
         return MapError(f"{label}:{line}: {field}: {what}")
 
+    if isinstance(data.get("map"), dict) and "extends" in data["map"]:
+        from gateway.translate.partnermap import load_partner_map
+        return load_partner_map(path, data, fail, _depth)
+
     try:
         tmap = TranslationMap.model_validate({**data, "source": label})
     except ValidationError as exc:
@@ -200,32 +244,46 @@ def load_map(path: Path | str) -> TranslationMap:
     record = RECORD_TYPES.get(h.record)
     if record is None:
         raise fail(("map", "record"), f"one of {', '.join(sorted(RECORD_TYPES))}")
-    grammar = x12_guide(h.guide_version or h.version + "VICS", h.message)
+    grammar = guide_of(h)
     if grammar is None:
         raise fail(("map", "message"), f"no implementation guide for {h.message} {h.version}")
-    _check(tmap, grammar, tmap.header, grammar.body, record, ("header",), fail)
-    return tmap
+    if h.standard == "edifact":
+        from gateway.translate.edifact_map import check_edifact_map
+
+        check_edifact_map(tmap, grammar, record, fail)
+    else:
+        _check(tmap, grammar, tmap.header, grammar.body, record, ("header",), fail)
+    return check_rules(tmap, record, path.parent, fail)
 
 
 def _check(tmap: TranslationMap, grammar: MessageGrammar, bindings: list[Binding],
-           nodes: tuple[Node, ...], scope: Any, loc: Loc, fail: Any) -> None:
+           nodes: tuple[Node, ...], scope: Any, loc: Loc, fail: Any,
+           outer: tuple[Any, ...] = ()) -> None:
+    """``outer``: the enclosing scopes, one per ``each`` above, that ``^`` fields read."""
     segs = {n.tag: n.segment for n in nodes if isinstance(n, SegmentNode)}
     loops = {n.loop_id: n for n in nodes if isinstance(n, LoopNode)}
     for i, b in enumerate(bindings):
         here = (*loc, i)
         if (b.segment is None) == (b.loop is None):
             raise fail(here, "exactly one of segment or loop")
-        item = scope
+        item, inner = scope, outer
         if b.each is not None:
             try:
                 item = resolve(scope, b.each, listed=True)
             except ValueError as exc:
                 raise fail((*here, "each"), str(exc)) from None
+            inner = (*outer, scope)
         if b.loop is not None:
             loop = loops.get(b.loop)
+            if b.hl is not None:
+                try:
+                    loop = check_level(grammar, nodes, bindings, i, lambda p: resolve(item, p))
+                except LevelError as exc:
+                    raise fail((*here, *exc.loc), str(exc)) from None
             if loop is None:
                 raise fail((*here, "loop"), f"a loop of the guide here ({', '.join(loops)})")
-            _check(tmap, grammar, b.segments, loop.children, item, (*here, "segments"), fail)
+            _check(tmap, grammar, b.segments, loop.children, item, (*here, "segments"), fail,
+                   inner)
             continue
         assert b.segment is not None
         seg = segs.get(b.segment)
@@ -234,13 +292,16 @@ def _check(tmap: TranslationMap, grammar: MessageGrammar, bindings: list[Binding
                        f"({', '.join(segs) or 'none'}), not {b.segment!r}")
         for pos in b.where:
             _position(seg, pos, (*here, "where", pos), fail)
-        elem_scope = scope if b.groups is not None else item
-        _elements(tmap, seg, b.elements, elem_scope, (*here, "elements"), fail)
+        for pos in b.count:
+            _position(seg, pos, (*here, "count", pos), fail)
+        elem_scope, elem_outer = (scope, outer) if b.groups is not None else (item, inner)
+        _elements(tmap, seg, b.elements, elem_scope, (*here, "elements"), fail, elem_outer)
         if b.groups is not None:
-            _elements(tmap, seg, b.groups.shared, item, (*here, "groups", "shared"), fail)
+            _elements(tmap, seg, b.groups.shared, item, (*here, "groups", "shared"), fail,
+                      inner)
             for k, eb in b.groups.elements.items():
                 _position(seg, str(b.groups.first + int(k) - 1), (*here, "groups", k), fail)
-                _field(tmap, eb, item, (*here, "groups", "elements", k), fail)
+                _field(tmap, eb, item, (*here, "groups", "elements", k), fail, inner)
         if b.pairs is not None:
             p = b.pairs
             _position(seg, str(p.first + 2 * p.count - 1), (*here, "pairs", "count"), fail)
@@ -271,10 +332,10 @@ def _position(seg: SegmentDef, pos: str, loc: Loc, fail: Any) -> int:
 
 
 def _elements(tmap: TranslationMap, seg: SegmentDef, elements: dict[str, ElementBinding],
-              scope: Any, loc: Loc, fail: Any) -> None:
+              scope: Any, loc: Loc, fail: Any, outer: tuple[Any, ...] = ()) -> None:
     for pos, eb in elements.items():
         n = _position(seg, pos, (*loc, pos), fail)
-        _field(tmap, eb, scope, (*loc, pos), fail)
+        _field(tmap, eb, scope, (*loc, pos), fail, outer)
         if eb.format == "n2":
             elem = seg.elements[n - 1]
             if getattr(elem, "data_type", None) != "N2":
@@ -282,11 +343,76 @@ def _elements(tmap: TranslationMap, seg: SegmentDef, elements: dict[str, Element
                            f"{seg.tag}{pos} is {getattr(elem, 'data_type', 'a composite')}")
 
 
-def _field(tmap: TranslationMap, eb: ElementBinding, scope: Any, loc: Loc, fail: Any) -> None:
+def _field(tmap: TranslationMap, eb: ElementBinding, scope: Any, loc: Loc, fail: Any,
+           outer: tuple[Any, ...] = ()) -> None:
     if eb.codes is not None and eb.codes not in tmap.codes:
         known = ", ".join(sorted(tmap.codes)) or "none"
         raise fail((*loc, "codes"), f"a code set of [codes] ({known}), not {eb.codes!r}")
-    try:
-        resolve(scope, eb.field)
-    except ValueError as exc:
-        raise fail((*loc, "field"), str(exc)) from None
+    up, path = climb(eb.field)
+    if up:
+        # "^unit": a field of the part enclosing this one (the line, from its ACK loop);
+        # outbound only, since inbound it would overwrite what the enclosing segment gave
+        if eb.direction != "out":
+            raise fail((*loc, "field"), f"{eb.field!r} reads an enclosing part: outbound "
+                       "only (direction = \"out\")")
+        if up > len(outer):
+            raise fail((*loc, "field"), f"{eb.field!r}: {len(outer)} enclosing part(s) here")
+    for key, where, p in [("field", outer[-up] if up else scope, path),
+                          ("when", scope, eb.when)]:
+        try:
+            if p is not None:
+                resolve(where, p)
+        except ValueError as exc:
+            raise fail((*loc, key), str(exc)) from None
+
+
+def climb(path: str) -> tuple[int, str]:
+    """``"^^unit"`` -> (2, "unit"): how many enclosing parts up a field path starts."""
+    rest = path.lstrip("^")
+    return len(path) - len(rest), rest
+
+
+def resolve_items(scope: Any, path: str) -> Any:
+    """The type at a dotted ``path`` whose lists are walked ("lines.unit"); "" is ``scope``."""
+    tp = scope
+    for name in path.split(".") if path else []:
+        try:
+            tp = resolve(tp, name, listed=True)
+        except ValueError:
+            tp = resolve(tp, name)
+    return tp
+
+
+def check_rules(tmap: TranslationMap, record: Any, base: Path, fail: Any) -> TranslationMap:
+    """Check the xref, defaults and checks of a map against the record; read the xref tables."""
+    tables: dict[str, dict[str, str]] = {}
+    for name, x in tmap.xref.items():
+        here = ("xref", name)
+        try:
+            item = resolve_items(record, x.each)
+            resolve(item, x.from_)
+            resolve(item, x.to)
+            for k in x.when:
+                resolve(item, k)
+        except ValueError as exc:
+            raise fail(here, str(exc)) from None
+        try:
+            tables[name] = load_table(x, base)
+        except ValueError as exc:
+            raise fail((*here, "file"), str(exc)) from None
+        if not tables[name]:
+            raise fail(here, "a table or a file with at least one pair")
+    for key in tmap.defaults:
+        try:
+            resolve_items(record, key)
+        except ValueError as exc:
+            raise fail(("defaults", key), str(exc)) from None
+    for n, c in enumerate(tmap.checks):
+        for k, f in [*(("fields", f) for f in c.fields), *(("when", w) for w in c.when)]:
+            try:
+                resolve_items(record, f)
+            except ValueError as exc:
+                raise fail(("checks", n, k), str(exc)) from None
+        if c.rule == "required" and not c.fields:
+            raise fail(("checks", n, "fields"), "the fields a required check needs")
+    return tmap.model_copy(update={"tables": tables})

@@ -17,7 +17,17 @@ from pydantic import BaseModel
 
 from gateway.acks.numbers import ControlNumbers
 from gateway.errors import GatewayError
-from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap, parse_path
+from gateway.translate.gs1 import sscc_out
+from gateway.translate.hierarchy import write_levels
+from gateway.translate.mapfile import (
+    Binding,
+    ElementBinding,
+    TranslationMap,
+    climb,
+    parse_path,
+)
+from gateway.translate.rules import defaults as apply_defaults
+from gateway.translate.rules import xref_out
 from gateway.x12.writer import GroupHeader, Transaction, X12Envelope, write_interchange
 
 Segment = tuple[str, list[str]]
@@ -25,7 +35,14 @@ Segment = tuple[str, list[str]]
 
 def generate_segments(record: BaseModel, tmap: TranslationMap) -> list[Segment]:
     out: list[Segment] = []
-    _emit(tmap, tmap.header, record.model_dump(exclude_none=True), out)
+    data = record.model_dump(exclude_none=True)
+    if tmap.xref:
+        from gateway.translate.inbound import set_path
+        xrefs = {name: (x, tmap.tables.get(name, {})) for name, x in tmap.xref.items()}
+        xref_out(xrefs, data, get_path, set_path)
+    if tmap.defaults:
+        apply_defaults(tmap.defaults, data)
+    _emit(tmap, tmap.header, data, out)
     return out
 
 
@@ -36,22 +53,30 @@ def generate_x12(record: BaseModel, tmap: TranslationMap, envelope: X12Envelope,
 
 
 def _emit(tmap: TranslationMap, bindings: list[Binding], scope: dict[str, Any],
-          out: list[Segment]) -> None:
+          out: list[Segment], outer: tuple[dict[str, Any], ...] = ()) -> None:
+    """``outer``: the enclosing scopes, one per ``each`` above, that ``^`` fields read."""
     for b in bindings:
+        inner = (*outer, scope) if b.each else outer
         if b.loop is not None:
+            if b.hl is not None:  # hierarchical levels: translate/hierarchy.py
+                write_levels(b, bindings, scope, outer, out,
+                             lambda bs, s, o: _emit(tmap, bs, s, out, o), _items, get_path)
+                continue
             items = _items(scope, b) if b.each else [scope]
             for item in items:
-                _emit(tmap, b.segments, item, out)
+                _emit(tmap, b.segments, item, out, inner)
             continue
         assert b.segment is not None
         if b.groups is not None:
-            _groups(tmap, b, scope, out)
+            _groups(tmap, b, scope, out, outer)
             continue
         for item in (_items(scope, b) if b.each else [scope]):
             values: dict[int, str] = {}
-            _fill(tmap, b.elements, item, values)
+            _fill(tmap, b.elements, item, values, outer=inner)
             if b.pairs is not None:
                 _pairs(tmap, b, item, values)
+            for p, tag in b.count.items():
+                values[int(p)] = str(sum(1 for t, _ in out if t == tag))
             if not values:
                 continue
             values.update({int(p): v for p, v in b.where.items()})
@@ -65,22 +90,24 @@ def _items(scope: dict[str, Any], b: Binding) -> list[Any]:
             if not any(i.get(k) in vals for k, vals in b.skip.items())]
 
 
-def _groups(tmap: TranslationMap, b: Binding, scope: dict[str, Any], out: list[Segment]) -> None:
+def _groups(tmap: TranslationMap, b: Binding, scope: dict[str, Any], out: list[Segment],
+            outer: tuple[dict[str, Any], ...] = ()) -> None:
     g = b.groups
     assert g is not None and b.segment is not None
+    inner = (*outer, scope)
     chunks: list[tuple[dict[int, str], list[Any]]] = []
     for item in _items(scope, b):
         shared: dict[int, str] = {}
-        _fill(tmap, g.shared, item, shared)
+        _fill(tmap, g.shared, item, shared, outer=inner)
         if not chunks or chunks[-1][0] != shared or len(chunks[-1][1]) == g.count:
             chunks.append((shared, []))
         chunks[-1][1].append(item)
     for shared, items in chunks:
         values: dict[int, str] = {}
-        _fill(tmap, b.elements, scope, values)
+        _fill(tmap, b.elements, scope, values, outer=outer)
         values.update(shared)
         for n, item in enumerate(items):
-            _fill(tmap, g.elements, item, values, g.first + n * g.size - 1)
+            _fill(tmap, g.elements, item, values, g.first + n * g.size - 1, inner)
         out.append((b.segment, _elements(values)))
 
 
@@ -110,11 +137,15 @@ def _pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any], values: dict[
 
 
 def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict[str, Any],
-          values: dict[int, str], base: int = 0) -> None:
+          values: dict[int, str], base: int = 0,
+          outer: tuple[dict[str, Any], ...] = ()) -> None:
     for pos, eb in elements.items():
         if eb.direction == "in":
             continue
-        v = get_path(scope, eb.field)
+        if eb.when is not None and get_path(scope, eb.when) is None:
+            continue
+        up, path = climb(eb.field)
+        v = get_path(outer[-up] if up else scope, path) if up <= len(outer) else None
         if v is None:
             continue
         values[base + int(pos)] = eb.constant if eb.constant is not None else render(tmap, eb, v)
@@ -123,6 +154,8 @@ def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict
 def render(tmap: TranslationMap, eb: ElementBinding, v: Any) -> str:
     if eb.codes is not None:
         return _code(tmap.reverse(eb.codes), v, eb.codes)
+    if eb.format == "sscc":
+        return sscc_out(str(v))
     if eb.format == "n2":
         cents = Decimal(v).scaleb(2)
         if cents != cents.to_integral_value():

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from gateway.partners import PartnerRegistry
+from gateway.errors import GatewayError
+from gateway.partners import PartnerProfile, PartnerRegistry
+from gateway.partners.profile import document_standard
 from gateway.report import Defect, FileReport, TransactionReport
 from gateway.stream import Message
 from gateway.translate.inbound import translate_message
-from gateway.translate.mapfile import TranslationMap, load_map, map_for
+from gateway.translate.mapfile import TranslationMap, load_map, map_for, map_path
 from gateway.validate.run import Options, validate_file
 
 
@@ -52,11 +54,29 @@ def _map_path(msg: Message) -> Path:
     return map_for("edifact", directory, msg.report.set_id)
 
 
+def partner_map(profile: PartnerProfile, doc: str, version: str,
+                direction: Literal["inbound", "outbound"]) -> Path:
+    """The map a partner's profile names for a document in a direction (its generic map when
+    the route names none). GatewayError when the partner does not exchange that document."""
+    route = profile.documents.get(doc)
+    if route is None or not route.carries(direction):
+        said = f"only {route.direction}" if route else "not listed"
+        raise GatewayError(f"partner {profile.id} does not exchange {doc} {direction} "
+                           f"(documents.{doc} in its profile: {said})",
+                           code="partner.document_not_agreed")
+    std = document_standard(doc)
+    return map_path(route.map) if route.map else map_for(std, version, doc)
+
+
 def translate_file(path: Path, *, partner: str | None = None,
-                   partners_dir: Path = Path("partners")) -> Translation:
+                   partners_dir: Path = Path("partners"),
+                   orders: dict[str, Any] | None = None) -> Translation:
     """``partner``: "generic" uses the generic maps alone; a partner id names whose sample
-    this is; None resolves the partner from each interchange's envelope ids."""
+    this is; None resolves the partner from each interchange's envelope ids. ``orders``:
+    purchase orders by number, for the partner maps' checks against the PO (orders the file
+    itself carries are added as they are read)."""
     maps: dict[Path, TranslationMap] = {}
+    known = dict(orders or {})
     out = Translation(FileReport(str(path)))
     registry: PartnerRegistry | None = None
     if partner != "generic":
@@ -77,16 +97,29 @@ def translate_file(path: Path, *, partner: str | None = None,
         if msg.report.status != "accepted":
             return  # reported with the engine's codes below, after the whole file
         where = _map_path(msg)
+        profile = registry.get(who) if registry is not None else None
+        if profile is not None:
+            try:
+                where = partner_map(profile, msg.report.set_id, where.parent.name, "inbound")
+            except GatewayError as exc:
+                out.errors.append({**ctx, "code": exc.code, "message": exc.message})
+                return
         if not where.is_file():
             out.errors.append({**ctx, "code": "translate.no_map",
                                "message": f"no map for {msg.report.set_id} yet ({where.name})"})
             return
         tmap = maps.get(where) or maps.setdefault(where, load_map(where))
-        record = translate_message(msg, tmap)
+        before = len(msg.report.errors)
+        record = translate_message(msg, tmap, checks=profile.checks if profile else None,
+                                   orders=known.get)
         if record is not None:
+            if record.record_type == "purchase_order":
+                known[record.number] = record
+            warnings = [d.to_json() for d in msg.report.errors[before:] if d.warning]
             out.documents.append({"type": record.record_type, "partner": who, **{
                 k: v for k, v in ctx.items() if k != "set"}, "record": record.model_dump(
-                    mode="json", exclude_none=True)})
+                    mode="json", exclude_none=True), **({"warnings": warnings} if warnings
+                                                        else {})})
 
     out.report = validate_file(path, Options(acks=False, on_message=on_message),
                                name=str(path))

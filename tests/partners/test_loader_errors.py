@@ -244,7 +244,7 @@ def test_check_takes_the_folder_and_says_when_it_is_missing(
         write: Write, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write("tp.toml", BASE)
     assert main(["partners", "check", "--dir", "partners"]) == 0
-    assert capsys.readouterr().out == "partners: 1 partner profile(s) OK (x12)\n"
+    assert capsys.readouterr().out == "partners: 1 partner profile(s) OK (x12), every map loads\n"
     assert main(["partners", "check", "--dir", "elsewhere"]) == 2
     assert "elsewhere: no such folder" in capsys.readouterr().err
 

@@ -225,7 +225,7 @@ def test_round_trip_property(record: Invoice) -> None:
 
 def test_cli_generate_invoice_for_a_partner(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["generate", str(RECORD), "--partner", "bigbox"])
+    code = main(["generate", str(RECORD), "--partner", "northwind-5010"])
     edi = capsys.readouterr().out
     assert code == 0 and edi.startswith("ISA*")
     assert "ST*810*" in edi and "TDS*42975*38475~" in edi

@@ -46,7 +46,7 @@ def test_bad_sets_are_errors_and_good_ones_still_come_out(
 
 
 def test_sets_without_a_map_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    ack = ROOT / "fixtures/x12/004010/855/valid_line_status_ack.edi"
+    ack = ROOT / "fixtures/x12/004010/997/valid_partial_accept.edi"  # no 997 map
     code, out, _ = run(["translate", "--partner", "generic", "--json", str(ack)], capsys)
     doc = json.loads(out)
     assert code == 1 and doc["documents"] == []
@@ -71,9 +71,9 @@ def test_unknown_partner_id_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_generate_validate_translate_round_trip(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, edi, _ = run(["generate", str(RECORD), "--partner", "bigbox"], capsys)
+    code, edi, _ = run(["generate", str(RECORD), "--partner", "acme-supply"], capsys)
     assert code == 0 and edi.startswith("ISA*")
-    assert "*08*6141410000" in edi  # the partner's identity from its profile
+    assert "*01*047382916" in edi  # the partner's identity from its profile
     out_file = tmp_path / "out.edi"
     out_file.write_text(edi)
     code, _, _ = run(["validate", str(out_file)], capsys)

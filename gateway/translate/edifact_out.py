@@ -1,0 +1,141 @@
+"""Outbound EDIFACT: a canonical record → EDIFACT segments (UNH/UNT excluded) → interchange.
+
+``generate_edifact_segments(record, tmap)`` walks an EDIFACT map's bindings in reverse, as
+``gateway.translate.outbound`` does for X12: one segment per binding (or per list item with
+``each``), one group instance per item of a loop with ``each``; ``where`` values are written
+as constants, codes are the first listed for a value, ``default`` fills a mandatory
+qualifier, dates are written CCYYMMDD with format code 102, pairs fill the C212-style
+composites in the order of ``pairs.fields`` (``inbound_only`` qualifiers are not written).
+``generate_edifact`` wraps the message with ``gateway.edifact.writer.write_interchange``
+(UNA, UNB, UNH … UNT, UNZ, references from the caller's ``ControlNumbers``).
+
+Errors are ``GatewayError``, never retryable: ``outbound.no_code`` (a value with no code),
+``outbound.too_many`` (more identifiers than composites), ``outbound.no_trigger`` (a group
+instance whose first segment has nothing to say, so the group could not be read back: the
+record must change, or the map).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.acks.numbers import ControlNumbers
+from gateway.edifact.writer import EdifactEnvelope, EdifactMessage, message_identifier
+from gateway.edifact.writer import Segment as EdifactSegment
+from gateway.edifact.writer import write_interchange
+from gateway.errors import GatewayError
+from gateway.segment_format import Element
+from gateway.translate.edifact_map import split_position
+from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
+from gateway.translate.outbound import _code, _items, get_path, render
+
+Values = dict[tuple[int, int], str]  # (element position, component or 0) -> value
+
+
+def generate_edifact_segments(record: BaseModel, tmap: TranslationMap,
+                              decimal: str = ".") -> list[EdifactSegment]:
+    """The message body; ``decimal`` is the interchange's decimal mark (UNA)."""
+    out: list[EdifactSegment] = []
+    _emit(tmap, tmap.header, record.model_dump(exclude_none=True), out, decimal)
+    return out
+
+
+def generate_edifact(record: BaseModel, tmap: TranslationMap, envelope: EdifactEnvelope,
+                     numbers: ControlNumbers, now: datetime) -> str:
+    """One interchange holding one message of ``record``; UNH S009 from the map's header."""
+    h = tmap.map
+    ident = message_identifier(h.message, h.version, h.association or "")
+    body = generate_edifact_segments(record, tmap, envelope.delimiters.decimal)
+    return write_interchange(envelope, [EdifactMessage(ident, body)], numbers, now)
+
+
+def _emit(tmap: TranslationMap, bindings: list[Binding], scope: dict[str, Any],
+          out: list[EdifactSegment], decimal: str) -> None:
+    for b in bindings:
+        if b.loop is not None:
+            trigger = b.segments[0].segment
+            for item in (_items(scope, b) if b.each else [scope]):
+                start = len(out)
+                _emit(tmap, b.segments, item, out, decimal)
+                if len(out) > start and out[start][0] != trigger:
+                    raise GatewayError(
+                        f"{b.loop}: {b.each or 'the record'} has something for "
+                        f"{out[start][0]} but nothing for the group's first segment "
+                        f"{trigger}", code="outbound.no_trigger")
+            continue
+        assert b.segment is not None
+        for item in (_items(scope, b) if b.each else [scope]):
+            values: Values = {}
+            _fill(tmap, b.elements, item, values, decimal)
+            if b.pairs is not None:
+                _pairs(tmap, b, item, values)
+            if not values:
+                continue
+            _defaults(tmap, b.elements, values)
+            for pos, v in b.where.items():
+                values[split_position(pos)] = v.split("|")[0]
+            out.append((b.segment, _elements(values)))
+
+
+def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict[str, Any],
+          values: Values, decimal: str) -> None:
+    for pos, eb in elements.items():
+        if eb.direction == "in":
+            continue
+        if eb.when is not None and get_path(scope, eb.when) is None:
+            continue
+        v = get_path(scope, eb.field)
+        if v is None:
+            continue
+        seq, comp = split_position(pos)
+        if eb.constant is not None:
+            values[seq, comp] = eb.constant
+            continue
+        text = render(tmap, eb, v)
+        if eb.format == "decimal" and decimal != ".":
+            text = text.replace(".", decimal)
+        values[seq, comp] = text
+        if eb.format == "date":
+            values[seq, comp + 1] = "102"
+
+
+def _defaults(tmap: TranslationMap, elements: dict[str, ElementBinding], values: Values) -> None:
+    for pos, eb in elements.items():
+        key = split_position(pos)
+        if eb.default is not None and eb.direction != "in" and key not in values:
+            values[key] = render(tmap, eb, eb.default)
+
+
+def _pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any], values: Values) -> None:
+    p = b.pairs
+    assert p is not None
+    first: dict[str, str] = {}
+    for code, field in p.fields.items():
+        if code not in p.inbound_only:
+            first.setdefault(field, code)
+    pairs = [(code, str(v)) for field, code in first.items()
+             if (v := get_path(item, field)) is not None]
+    if p.other is not None and p.other_codes is not None:
+        rev = tmap.reverse(p.other_codes)
+        for other in get_path(item, p.other) or []:
+            pairs.append((_code(rev, other["qualifier"], p.other_codes), other["value"]))
+    if len(pairs) > p.count:
+        raise GatewayError(f"{b.segment}: {len(pairs)} item identifiers, at most {p.count}",
+                           code="outbound.too_many")
+    for n, (q, v) in enumerate(pairs):
+        values[p.first + n, 1] = v
+        values[p.first + n, 2] = q
+
+
+def _elements(values: Values) -> list[Element]:
+    out: list[Element] = []
+    for seq in range(1, max(s for s, _ in values) + 1):
+        comps = [c for s, c in values if s == seq and c]
+        if comps:
+            out.append(tuple(values.get((seq, c), "") for c in range(1, max(comps) + 1)))
+        else:
+            out.append(values.get((seq, 0), ""))
+    return out
