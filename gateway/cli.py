@@ -14,7 +14,7 @@ partners check [--dir partners]
     or a one-line summary and exit 0 (exit 2 when the folder does not exist).
 partners list [--dir partners] [--json]
     the partners; JSON: ``[{"id", "name", "standards": [...]}]``.
-translate PATH [--partner ID|generic] [--json]
+translate PATH [--partner ID|generic] [--json] [--orders DIR]
     canonical records of the accepted transaction sets; rejected or unmapped ones in errors;
     exit codes as for validate. Without --partner the partner is resolved from the envelope.
 generate RECORD.json --partner ID [--type TYPE]
@@ -196,13 +196,21 @@ def cmd_partners_list(args: argparse.Namespace) -> int:
 
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.errors import GatewayError
+    from gateway.translate.maptest import load_orders
     from gateway.translate.run import translate_file
 
     worst = 0
+    orders: dict[str, Any] = {}
+    try:
+        for where in args.orders or ():
+            orders.update(load_orders(Path(where)))
+    except GatewayError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 2
     for path in args.paths:
         try:
             result = translate_file(Path(path), partner=args.partner,
-                                    partners_dir=Path(args.partners_dir))
+                                    partners_dir=Path(args.partners_dir), orders=orders)
         except GatewayError as exc:
             print(f"{path}: {exc.code}: {exc.message}", file=sys.stderr)
             return 2
@@ -316,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--partner", help='a partner id, or "generic" for the generic maps alone')
     t.add_argument("--json", action="store_true")
     t.add_argument("--partners-dir", default="partners", help="the profiles folder")
+    t.add_argument("--orders", action="append", metavar="DIR",
+                   help="a folder of purchase orders (canonical JSON) for the checks against "
+                        "the PO; repeatable")
     t.set_defaults(func=cmd_translate)
     gen = sub.add_parser("generate", help="a canonical record (JSON) to the partner's EDI")
     gen.add_argument("record")

@@ -7,7 +7,8 @@ Cases live under ``fixtures/partners/<partner>/``:
 - ``outbound/<case>.json`` is a canonical record generated as EDI for that partner, with a
   fixed clock (:data:`CLOCK`) and the control numbers starting where the profile's ranges
   start; the EDI must equal ``<case>.expected.edi`` and pass our own validation;
-- ``orders/*.json`` are purchase orders (canonical JSON) the checks against the PO know.
+- ``orders/*.json`` are purchase orders (canonical JSON) the checks against the PO know,
+  besides the purchase orders among the outbound cases.
 
 A failing case shows a unified diff of expected and actual. ``--update`` rewrites the expected
 files from what the maps produce now (on purpose: review the diff in git afterwards).
@@ -67,8 +68,14 @@ def run_cases(partner: str | None = None, *, cases_dir: Path = CASES,
 
 
 def load_orders(folder: Path) -> dict[str, PurchaseOrder]:
+    """The partner's ``orders/*.json`` and the purchase orders among its outbound cases (the
+    orders we send it are the ones its acknowledgements, ship notices and invoices answer)."""
     orders: dict[str, PurchaseOrder] = {}
-    for path in sorted(folder.glob("*.json")):
+    if not folder.is_dir() and folder.name != "orders":
+        raise GatewayError(f"{folder}: no such folder of purchase orders", code="maptest.bad_order")
+    sent = [p for p in sorted((folder.parent / "outbound").glob("*.json"))
+            if not p.name.endswith(".expected.json") and _record_type(p) == "purchase_order"]
+    for path in [*sorted(folder.glob("*.json")), *sent]:
         try:
             po = PurchaseOrder.model_validate_json(path.read_bytes())
         except ValueError as exc:
@@ -76,6 +83,14 @@ def load_orders(folder: Path) -> dict[str, PurchaseOrder]:
                                code="maptest.bad_order") from None
         orders[po.number] = po
     return orders
+
+
+def _record_type(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # reported by its own case
+    return data.get("record_type") if isinstance(data, dict) else None
 
 
 def _inbound(partner: str, edi: Path, orders: dict[str, Any], partners_dir: Path,
