@@ -15,6 +15,7 @@ from gateway.canonical import Invoice, PurchaseOrder
 from gateway.cli import main
 from gateway.translate import mapfile
 from gateway.translate.mapfile import MapError, load_map, map_path
+from gateway.translate.maptest import CaseResult, run_cases
 from gateway.translate.outbound import generate_segments
 from gateway.translate.rules import Check, run_checks
 from gateway.translate.run import translate_file
@@ -217,6 +218,12 @@ def test_amount_checks_add_up_with_tolerance() -> None:
 
 
 # -- map test and partners check ------------------------------------------------------------
+
+@pytest.mark.parametrize("result", run_cases(cases_dir=CASES, partners_dir=ROOT / "partners"),
+                         ids=lambda r: f"{r.partner}/{r.case}")
+def test_every_partner_golden_case(result: CaseResult) -> None:
+    assert result.status == "pass", result.detail
+
 
 def test_map_test_passes_on_the_repo(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["map", "test", "--partner", "bigbox"]) == 0
