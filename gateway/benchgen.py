@@ -390,14 +390,14 @@ class EdifactGen(_Base):
         self.seg(out, "UNT", str(len(out) + 1), ref)
         return out
 
-    def invoic(self, ref: str, lines: int | None = None) -> list[str]:
+    def invoic(self, ref: str, lines: int | None = None, note: str = "REG") -> list[str]:
         r = self.r
         out: list[str] = []
         self.seg(out, "UNH", ref, ("INVOIC", "D", "96A", "UN", "EAN008"))
         self.doc_no += 1
         self.seg(out, "BGM", "380", f"INV{self.doc_no}", "9")
         self.dtm(out, "137")
-        self.seg(out, "FTX", "REG", "", "", (self.text(0.5),))
+        self.seg(out, "FTX", note, "", "", (self.text(0.5),))
         self.seg(out, "RFF", ("ON", f"PO{r.randint(1_000_000, 9_999_999)}"))
         self.nad(out, "SU")
         self.nad(out, "BY")
@@ -436,14 +436,17 @@ EDIFACT_TRANSLATE_MIX = (("ORDERS", 6.0), ("INVOIC", 4.0))
 
 
 def generate_edifact(path: Path, target_bytes: int, seed: int = EDIFACT_SEED, *,
-                     mix: Mix = EDIFACT_MIX, varied: bool = False) -> Meta:
-    """``varied``: as for ``generate_x12``; DESADV keeps its own shape."""
+                     mix: Mix = EDIFACT_MIX, varied: bool = False,
+                     invoice_note: str = "REG") -> Meta:
+    """``varied``: as for ``generate_x12``; DESADV keeps its own shape. ``invoice_note``:
+    the INVOIC FTX subject code."""
     g = EdifactGen(seed)
     r = g.r
     kinds, weights = [k for k, _ in mix], [w for _, w in mix]
     meta = Meta("edifact", "D96A", seed, target_bytes, by_type={k: 0 for k in kinds})
     makers: dict[str, Callable[[str, int | None], list[str]]] = {
-        "ORDERS": g.orders, "DESADV": lambda ref, _lines: g.desadv(ref), "INVOIC": g.invoic}
+        "ORDERS": g.orders, "DESADV": lambda ref, _lines: g.desadv(ref),
+        "INVOIC": lambda ref, lines: g.invoic(ref, lines, invoice_note)}
     with open(path, "wb") as fh:
         while meta.bytes < target_bytes:
             icn = meta.interchanges + 1
@@ -481,8 +484,10 @@ def generate_x12_translate(path: Path, target_bytes: int, seed: int = X12_SEED +
 
 def generate_edifact_translate(path: Path, target_bytes: int,
                                seed: int = EDIFACT_SEED + 1) -> Meta:
-    """ORDERS and INVOIC of varied sizes: what the D96A translation maps cover."""
-    return generate_edifact(path, target_bytes, seed, mix=EDIFACT_TRANSLATE_MIX, varied=True)
+    """ORDERS and INVOIC of varied sizes: what the D96A translation maps cover (their invoice
+    notes are general information, AAI: the INVOIC map has no topic for REG)."""
+    return generate_edifact(path, target_bytes, seed, mix=EDIFACT_TRANSLATE_MIX, varied=True,
+                            invoice_note="AAI")
 
 
 GENERATORS: dict[str, Callable[[Path, int], Meta]] = {

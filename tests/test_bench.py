@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
 
-from gateway import bench
-from gateway.benchgen import SIZES, Meta, generate_edifact, generate_x12, meta_path
+from gateway import bench, benchtranslate
+from gateway.benchgen import (
+    SIZES,
+    Meta,
+    generate_edifact,
+    generate_edifact_translate,
+    generate_x12,
+    generate_x12_translate,
+    meta_path,
+)
 from gateway.cli import main as cli_main
 from gateway.stream import GroupStart, InterchangeStart, Message
 from gateway.validate.run import Options, validate_file
@@ -155,3 +165,99 @@ def test_bench_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_unknown_size_is_refused(tmp_path: Path) -> None:
     assert cli_main(["bench", "--sizes", "huge", "--out", str(tmp_path)]) == 2
+
+
+# -- translate and generate -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def translate_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Meta]:
+    path = tmp_path_factory.mktemp("benchtr") / "x12-translate.x12"
+    return path, generate_x12_translate(path, TINY)
+
+
+def test_translate_files_hold_what_the_maps_carry(translate_file: tuple[Path, Meta],
+                                                  tmp_path: Path) -> None:
+    path, meta = translate_file
+    assert set(meta.by_type) == {"850", "810"} and all(n > 0 for n in meta.by_type.values())
+    assert _reader_counts(path, "x12")["by_type"] == meta.by_type
+    lines = [len(s.split(b"~PO1*")) - 1 for s in path.read_bytes().split(b"~ST*850*")[1:]]
+    assert min(lines) <= 10 and max(lines) > 60  # documents of very different sizes
+    edi = generate_edifact_translate(tmp_path / "edifact-translate.edi", TINY)
+    assert set(edi.by_type) == {"ORDERS", "INVOIC"}
+    assert _reader_counts(tmp_path / "edifact-translate.edi", "edifact")["sets"] == edi.sets
+
+
+@needs_maps
+@pytest.mark.parametrize("fmt", ["x12", "edifact"])
+def test_translate_run_translates_every_set(fmt: str, translate_file: tuple[Path, Meta],
+                                            tmp_path: Path) -> None:
+    if fmt == "edifact":
+        if benchtranslate.edifact_maps_missing():
+            pytest.skip("no EDIFACT D96A ORDERS / INVOIC map yet")
+        path = tmp_path / "edifact-translate.edi"
+        meta = generate_edifact_translate(path, TINY)
+    else:
+        path, meta = translate_file
+    counts = benchtranslate.translate_counts(path, "translate")
+    assert counts["sets"] == counts["accepted"] == counts["translated"] == meta.sets
+    assert counts["failed"] == counts["rejected"] == 0
+    assert counts["segments"] == meta.segments and counts["json_bytes"] > meta.bytes
+    alone = benchtranslate.translate_counts(path, "validate")
+    assert alone["accepted"] == meta.sets and alone["translated"] == alone["json_bytes"] == 0
+
+
+@needs_maps
+def test_generated_interchanges_translate_back_to_the_records(
+        translate_file: tuple[Path, Meta], tmp_path: Path) -> None:
+    path, meta = translate_file
+    records = benchtranslate.source_records(path)
+    assert len(records) == meta.sets
+    sink = io.StringIO()
+    counts = benchtranslate.generate_into(records, 300_000, sink)
+    text = sink.getvalue()
+    assert counts["out_bytes"] == len(text) >= 300_000
+    assert counts["records"] > len(records)  # cycled through the records
+    assert text.count("ISA*") == counts["records"]
+    out = tmp_path / "generated.x12"
+    out.write_text(text, encoding="ascii")
+    report = validate_file(out, Options())
+    assert report.all_accepted and bench.summarise(report)["sets"] == counts["records"]
+    again = [r for r, _ in benchtranslate.source_records(out)]
+    assert again == [records[i % len(records)][0] for i in range(counts["records"])]
+
+
+@needs_maps
+def test_bench_translate_section_reports_figures(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bench"
+    code = cli_main(["bench", "--sizes", "tiny", "--only", "translate", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "| x12_tiny" not in text  # the validation section was not asked for
+    rows = {(c[1].strip(), c[2].strip()): c for c in
+            (line.split("|") for line in text.splitlines())
+            if len(c) > 12 and c[1].strip().startswith(("x12-", "edifact-translate"))}
+    want = {("x12-translate_tiny.x12", "validate"), ("x12-translate_tiny.x12", "translate"),
+            ("x12-generate_tiny", "generate")}
+    missing_maps = benchtranslate.edifact_maps_missing()
+    if missing_maps:
+        assert "edifact-translate_tiny: skipped: no EDIFACT map yet" in text
+    else:
+        want |= {("edifact-translate_tiny.edi", "validate"),
+                 ("edifact-translate_tiny.edi", "translate")}
+    assert set(rows) == want
+    for c in rows.values():
+        mb, wall, work, cpu, mb_s, docs_s, rss = (float(c[i].replace(",", ""))
+                                                  for i in (3, 4, 5, 6, 7, 9, 10))
+        assert mb > 0.15 and wall >= work > 0 and cpu > 0 and mb_s > 0 and docs_s > 0
+        assert 10 < rss < 500
+    for (_file, mode), c in rows.items():
+        if mode == "translate":
+            accepted, rest = c[11].split("/", 1)
+            assert rest.startswith("0, ") and f"{accepted.strip()} translated / 0 not" in rest
+    assert "X12 translate ≥ 10 MB/s on one core" in text
+    assert "mapping costs no more than validation" in text
+    saved = json.loads((out / "bench-results.json").read_text(encoding="utf-8"))
+    assert {(r["file"], r["mode"]) for r in saved} == want
+    gen = next(r for r in saved if r["mode"] == "generate")
+    assert gen["out_bytes"] >= TINY and gen["records"] > 0 and gen["cpu_s"] > 0

@@ -12,8 +12,8 @@ Every model is frozen and forbids unknown fields. Cross-field rules raise a ``pa
 error whose context carries the path (``loc``) of the offending field relative to the model, so
 ``gateway.partners.loader`` can point at the right line of the TOML file.
 
-Map names are only checked for their syntax here; that a named map exists is checked once the
-map engine lands (``edi-gateway partners check`` will then load them).
+Map names are only checked for their syntax here; ``edi-gateway partners check`` loads the maps
+they name (``gateway.translate.catalog``) and checks the names in ``checks``.
 """
 
 from __future__ import annotations

@@ -23,9 +23,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.acks.numbers import ControlNumbers
-from gateway.edifact.writer import EdifactEnvelope, EdifactMessage, message_identifier
+from gateway.edifact.writer import (
+    EdifactEnvelope,
+    EdifactMessage,
+    message_identifier,
+    write_interchange,
+)
 from gateway.edifact.writer import Segment as EdifactSegment
-from gateway.edifact.writer import write_interchange
 from gateway.errors import GatewayError
 from gateway.segment_format import Element
 from gateway.translate.edifact_map import split_position

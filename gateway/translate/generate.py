@@ -23,6 +23,8 @@ from gateway.x12.writer import envelope_from_profile, group_from_profile
 
 X12_SETS = {"purchase_order": "850", "order_acknowledgement": "855", "ship_notice": "856",
             "invoice": "810"}
+EDIFACT_MESSAGES = {"purchase_order": "ORDERS", "order_acknowledgement": "ORDRSP",
+                    "ship_notice": "DESADV", "invoice": "INVOIC"}
 
 
 def generate_file(path: Path, *, partner: str, record_type: str | None = None,
@@ -41,8 +43,11 @@ def generate_file(path: Path, *, partner: str, record_type: str | None = None,
         raise GatewayError(f"not a valid {kind}: {exc}", code="generate.input") from exc
     profile = PartnerRegistry.load(partners_dir).get(partner)
     if profile.syntax.x12 is None or "x12" not in profile.standards:
-        raise GatewayError(f"partner {partner} has no X12 syntax; EDIFACT maps are not built "
-                           "yet", code="generate.no_map")
+        if "edifact" in profile.standards:
+            return _edifact(record, EDIFACT_MESSAGES[kind], profile,
+                            now or datetime.now().replace(microsecond=0))
+        raise GatewayError(f"partner {partner} trades in neither X12 nor EDIFACT",
+                           code="generate.no_map")
     set_id = X12_SETS[kind]
     where = partner_map(profile, set_id, profile.syntax.x12.version, "outbound")
     if not where.is_file():
@@ -53,6 +58,22 @@ def generate_file(path: Path, *, partner: str, record_type: str | None = None,
     group = group_from_profile(profile, FUNCTIONAL_IDS[set_id])
     return generate_x12(record, tmap, envelope_from_profile(profile), group,
                         ProfileNumbers(profile), now or datetime.now().replace(microsecond=0))
+
+
+def _edifact(record: BaseModel, message: str, profile: PartnerProfile, now: datetime) -> str:
+    """One interchange in the partner's EDIFACT syntax and directory ([syntax.edifact])."""
+    from gateway.edifact.writer import envelope_from_profile as edifact_envelope
+    from gateway.translate.edifact_out import generate_edifact
+
+    directory = profile.syntax.edifact.directory
+    where = partner_map(profile, message, directory, "outbound")
+    if not where.is_file():
+        raise GatewayError(f"no map for {message} {directory} yet ({where.name})",
+                           code="generate.no_map")
+    tmap = load_map(where)
+    check(tmap, profile, record)
+    return generate_edifact(record, tmap, edifact_envelope(profile), ProfileNumbers(profile),
+                            now)
 
 
 def check(tmap: TranslationMap, profile: PartnerProfile, record: BaseModel) -> None:
