@@ -106,8 +106,9 @@ class _Level:
     """One level of bindings (the message or a loop binding's segments) with its guide nodes
     and the canonical type its fields are relative to."""
 
-    def __init__(self, bindings: list[dict[str, Any]], nodes: tuple[Node, ...], scope: Any):
-        self.bindings, self.nodes, self.scope = bindings, nodes, scope
+    def __init__(self, bindings: list[dict[str, Any]], nodes: tuple[Node, ...], scope: Any,
+                 outer: tuple[Any, ...] = ()):
+        self.bindings, self.nodes, self.scope, self.outer = bindings, nodes, scope, outer
 
 
 def load_partner_map(path: Path, data: dict[str, Any], fail: Any, depth: int) -> TranslationMap:
@@ -248,9 +249,11 @@ def _label(b: dict[str, Any]) -> str:
 def _descend(level: _Level, i: int) -> _Level:
     b = level.bindings[i]
     loop = next(n for n in level.nodes if isinstance(n, LoopNode) and n.loop_id == b["loop"])
-    scope = resolve(level.scope, b["each"], listed=True) if b.get("each") else level.scope
+    scope, outer = level.scope, level.outer
+    if b.get("each"):
+        scope, outer = resolve(level.scope, b["each"], listed=True), (*outer, level.scope)
     b["segments"] = list(b.get("segments", []))
-    return _Level(b["segments"], loop.children, scope)
+    return _Level(b["segments"], loop.children, scope, outer)
 
 
 def _find(top: _Level, path: str, loc: Loc, fail: Any) -> tuple[_Level, int]:
@@ -284,7 +287,7 @@ def _check_one(tmap: TranslationMap, grammar: Any, b: dict[str, Any], level: _Le
     def here(sub: Loc, what: str) -> Any:  # _check numbers the binding; drop that index
         return fail((*loc, *sub[2:]), what)
 
-    _check(tmap, grammar, [binding], level.nodes, level.scope, ("",), here)
+    _check(tmap, grammar, [binding], level.nodes, level.scope, ("",), here, level.outer)
 
 
 def _slot(level: _Level, b: dict[str, Any]) -> int:

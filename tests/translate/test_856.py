@@ -317,22 +317,24 @@ _items = st.lists(st.fixed_dictionaries({
     "ordered_quantity": _opt(_dec(0)),
     "lot_number": _opt(_code(1, 20)),
     "expiry_date": _opt(DAYS),
-}), max_size=2).map(tuple)
+}).filter(lambda i: any(i[k] for k in (  # LIN02/03 are mandatory: one item id at least
+    "gtin", "buyer_part_number", "vendor_part_number", "product_ids"))),
+    max_size=2).map(tuple)
 
 
-def _pack(packs: st.SearchStrategy[Any], min_packs: int = 0) -> st.SearchStrategy[Any]:
+def _pack(packs: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries({
         "sscc": _opt(st.integers(0, 10**10 - 1).map(_sscc)),
         "packaging": _opt(st.sampled_from(["pallet", "carton", "case", "tote"])),
         "gross_weight": _weights,
         "tracking_number": _opt(_code(8, 30)),
-        "packs": st.lists(packs, min_size=min_packs, max_size=2).map(tuple),
+        "packs": packs,
         "items": _items,
     })
 
 
-_carton = _pack(st.nothing())
-_tare = _pack(_carton, min_packs=1)  # a pallet of cartons: the T level
+_carton = _pack(st.just(()))
+_tare = _pack(st.lists(_carton, min_size=1, max_size=2).map(tuple))  # pallet of cartons: T
 
 _orders = st.lists(st.fixed_dictionaries({
     "order_number": _code(1, 22),

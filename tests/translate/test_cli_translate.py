@@ -83,6 +83,20 @@ def test_generate_validate_translate_round_trip(
     assert json.loads(out)["documents"][0]["record"] == json.loads(RECORD.read_text())
 
 
-def test_generate_without_a_map_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_without_a_map_says_so(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # EuroFresh on a directory that has no ORDERS map, receiving orders from us
+    profile = (ROOT / "partners" / "eurofresh.toml").read_text(encoding="utf-8")
+    profile = profile.replace('directory = "D96A"', 'directory = "D01B"').replace(
+        '[documents.ORDERS]\ndirection = "inbound"\nmap = "edifact/D96A/ORDERS"',
+        '[documents.ORDERS]\ndirection = "both"')
+    (tmp_path / "eurofresh.toml").write_text(profile, encoding="utf-8")
+    code, _, err = run(["generate", str(RECORD), "--partner", "eurofresh", "--partners-dir",
+                        str(tmp_path)], capsys)
+    assert code == 2 and "generate.no_map" in err and "ORDERS D01B" in err
+
+
+def test_generate_for_a_document_the_partner_does_not_receive(
+        capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["generate", str(RECORD), "--partner", "eurofresh"], capsys)
-    assert code == 2 and "generate.no_map" in err
+    assert code == 2 and "partner.document_not_agreed" in err
