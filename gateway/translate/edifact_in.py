@@ -27,6 +27,7 @@ from typing import Any
 from gateway.report import Defect
 from gateway.stream import SegmentToken
 from gateway.translate.edifact_map import split_position
+from gateway.translate.edifact_nest import Nesting
 from gateway.translate.inbound import _append, _Bad, convert, set_path
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
 from gateway.translate.outbound import get_path
@@ -38,15 +39,23 @@ _DATES = {"102": (8, 4), "203": (12, 4), "204": (14, 4), "101": (6, 2)}
 
 
 def apply_edifact(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
-                  scope: dict[str, Any], defects: list[Defect]) -> None:
+                  scope: dict[str, Any], defects: list[Defect],
+                  nests: dict[str, Nesting] | None = None) -> None:
+    """``nests``: the nested groups met so far (edifact_nest.py); the outermost call reports
+    the instances of those no level took."""
+    top = nests is None
+    nests = {} if nests is None else nests
     for b in bindings:
         if b.loop is not None:
-            for child in inst.loops(b.loop):
+            for child in _instances(inst, b, nests):
                 first = child.items[0] if child.items else None
                 if b.where and not (isinstance(first, SegmentToken) and _matches(first, b)):
                     continue
                 target: dict[str, Any] = {} if b.each else scope
-                apply_edifact(tmap, b.segments, child, target, defects)
+                apply_edifact(tmap, b.segments, child, target, defects, nests)
+                if b.nest is not None and b.nest.recurse is not None:
+                    again = b.model_copy(update={"each": b.nest.recurse})
+                    apply_edifact(tmap, [again], child, target, defects, nests)
                 if b.each:
                     _keep(scope, b, target)
             continue
@@ -59,6 +68,26 @@ def apply_edifact(tmap: TranslationMap, bindings: list[Binding], inst: LoopInsta
                 _pairs(tmap, b, tok, target, defects)
             if b.each:
                 _keep(scope, b, target)
+    if top:
+        for nesting in nests.values():
+            defects.extend(nesting.defects())
+
+
+def _instances(inst: LoopInstance, b: Binding, nests: dict[str, Nesting]
+               ) -> list[LoopInstance]:
+    assert b.loop is not None
+    if b.nest is None:
+        return inst.loops(b.loop)
+    def keep(child: LoopInstance) -> bool:
+        first = child.items[0]
+        return not b.where or (isinstance(first, SegmentToken) and _matches(first, b))
+
+    if inst.loop_id == b.loop:  # a child level: the instances under this one
+        return nests[b.loop].select(inst, keep)
+    nesting = nests.get(b.loop)
+    if nesting is None:
+        nesting = nests[b.loop] = Nesting(inst.loops(b.loop), b.nest)
+    return nesting.select(None, keep)
 
 
 def _matches(tok: SegmentToken, b: Binding) -> bool:

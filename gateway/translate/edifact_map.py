@@ -47,6 +47,7 @@ from gateway.translate.mapfile import (
     _field,
     resolve,
 )
+from gateway.translate.edifact_nest import NestError, check_nest
 
 _POSITION = re.compile(r"^([0-9]{2})(?:\.([1-9][0-9]?))?$")
 
@@ -90,7 +91,8 @@ def check_edifact_map(tmap: TranslationMap, grammar: MessageGrammar, record: Any
 
 
 def _bindings(tmap: TranslationMap, bindings: list[Binding], nodes: tuple[Node, ...],
-              scope: Any, loc: Loc, fail: Any) -> None:
+              scope: Any, loc: Loc, fail: Any, enclosing: LoopNode | None = None) -> None:
+    """``enclosing``: the group of the level binding these sit in (edifact_nest.py)."""
     segs = {n.tag: n.segment for n in nodes if isinstance(n, SegmentNode)}
     loops = {n.loop_id: n for n in nodes if isinstance(n, LoopNode)}
     for i, b in enumerate(bindings):
@@ -113,6 +115,23 @@ def _bindings(tmap: TranslationMap, bindings: list[Binding], nodes: tuple[Node, 
                 raise fail((*here, "skip", k), str(exc)) from None
         if b.loop is not None:
             loop = loops.get(b.loop)
+            if b.nest is not None:
+                try:
+                    loop = check_nest(b, loop, enclosing)
+                except NestError as exc:
+                    raise fail((*here, *exc.loc), str(exc)) from None
+                for key in ("id", "parent"):
+                    _element(loop.trigger.segment, getattr(b.nest, key), (*here, "nest", key),
+                             fail)
+                if b.nest.recurse is not None:
+                    try:
+                        inner = resolve(item, b.nest.recurse, listed=True)
+                    except ValueError as exc:
+                        raise fail((*here, "nest", "recurse"), str(exc)) from None
+                    if inner is not item:
+                        raise fail((*here, "nest", "recurse"), f"a list of "
+                                   f"{getattr(item, '__name__', item)} (the items this level "
+                                   f"binds), not one of {getattr(inner, '__name__', inner)}")
             if loop is None:
                 raise fail((*here, "loop"), f"a segment group of the message here "
                            f"({', '.join(loops) or 'none'}), not {b.loop!r}")
@@ -122,7 +141,8 @@ def _bindings(tmap: TranslationMap, bindings: list[Binding], nodes: tuple[Node, 
             if first is None or first.segment != loop.trigger.tag:
                 raise fail((*here, "segments"), f"the group's trigger segment "
                            f"{loop.trigger.tag} as the first binding of {b.loop}")
-            _bindings(tmap, b.segments, loop.children, item, (*here, "segments"), fail)
+            _bindings(tmap, b.segments, loop.children, item, (*here, "segments"), fail,
+                      loop if b.nest is not None else None)
             continue
         assert b.segment is not None
         seg = segs.get(b.segment)

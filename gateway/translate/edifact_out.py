@@ -57,8 +57,12 @@ def generate_edifact(record: BaseModel, tmap: TranslationMap, envelope: EdifactE
 
 
 def _emit(tmap: TranslationMap, bindings: list[Binding], scope: dict[str, Any],
-          out: list[EdifactSegment], decimal: str) -> None:
+          out: list[EdifactSegment], decimal: str, parent: str = "") -> None:
+    """``parent``: the id of the nested group instance being written (edifact_nest.py)."""
     for b in bindings:
+        if b.nest is not None:
+            _levels(tmap, b, scope, out, decimal, parent)
+            continue
         if b.loop is not None:
             trigger = b.segments[0].segment
             for item in (_items(scope, b) if b.each else [scope]):
@@ -72,16 +76,48 @@ def _emit(tmap: TranslationMap, bindings: list[Binding], scope: dict[str, Any],
             continue
         assert b.segment is not None
         for item in (_items(scope, b) if b.each else [scope]):
-            values: Values = {}
-            _fill(tmap, b.elements, item, values, decimal)
-            if b.pairs is not None:
-                _pairs(tmap, b, item, values)
-            if not values:
-                continue
-            _defaults(tmap, b.elements, values)
-            for pos, v in b.where.items():
-                values[split_position(pos)] = v.split("|")[0]
-            out.append((b.segment, _elements(values)))
+            seg = _segment(tmap, b, item, decimal, {})
+            if seg is not None:
+                out.append(seg)
+
+
+def _segment(tmap: TranslationMap, b: Binding, item: dict[str, Any], decimal: str,
+             extra: Values) -> EdifactSegment | None:
+    """The segment of binding ``b`` for ``item`` (None when it has nothing to say);
+    ``extra``: values written whatever the item holds (a nested group's ids)."""
+    assert b.segment is not None
+    values: Values = {}
+    _fill(tmap, b.elements, item, values, decimal)
+    if b.pairs is not None:
+        _pairs(tmap, b, item, values)
+    values.update(extra)
+    if not values:
+        return None
+    _defaults(tmap, b.elements, values)
+    for pos, v in b.where.items():
+        values[split_position(pos)] = v.split("|")[0]
+    return (b.segment, _elements(values))
+
+
+def _levels(tmap: TranslationMap, b: Binding, scope: dict[str, Any],
+            out: list[EdifactSegment], decimal: str, parent: str) -> None:
+    """One instance of a nested group per item (the record itself without ``each``): its
+    trigger with the next id (1, 2 … in document order) and ``parent``, its segments, its
+    child levels, and with ``recurse`` the children of the item by this binding again."""
+    assert b.nest is not None
+    trigger = b.segments[0]
+    for item in (_items(scope, b) if b.each else [scope]):
+        ident = str(1 + sum(1 for tag, _ in out if tag == trigger.segment))
+        extra = {split_position(b.nest.id): ident}
+        if parent:
+            extra[split_position(b.nest.parent)] = parent
+        seg = _segment(tmap, trigger, item, decimal, extra)
+        assert seg is not None  # extra holds the id
+        out.append(seg)
+        _emit(tmap, b.segments[1:], item, out, decimal, ident)
+        if b.nest.recurse is not None:
+            again = b.model_copy(update={"each": b.nest.recurse})
+            _emit(tmap, [again], item, out, decimal, ident)
 
 
 def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict[str, Any],

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import GatewayError
-from gateway.grammar.model import LoopNode, MessageGrammar, Node, SegmentNode
+from gateway.grammar.model import LoopNode, MessageGrammar, Node
 from gateway.report import Defect
 from gateway.stream import SegmentToken
 from gateway.translate.tree import LoopInstance

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 import types
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -84,6 +85,16 @@ class Pairs(_Model):
     inbound_only: list[str] = []  # qualifiers read inbound but never written (EDIFACT maps)
 
 
+class Nest(_Model):
+    """EDIFACT group instances that nest by id and parent id in their trigger segment (DESADV
+    CPS 7164/7166): see ``gateway.translate.edifact_nest``."""
+
+    id: str = "01"
+    parent: str = "02"
+    # a child level's: the list of an item its own children go in, bound by it again
+    recurse: str | None = None
+
+
 class Binding(_Model):
     segment: str | None = None
     loop: str | None = None
@@ -100,6 +111,8 @@ class Binding(_Model):
     when: str | None = None
     # position -> segment tag: outbound writes how many of those were written before (CTT01)
     count: dict[str, str] = {}
+    # EDIFACT: the group's instances nest by id and parent id (translate/edifact_nest.py)
+    nest: Nest | None = None
 
 
 class MapHeader(_Model):
@@ -273,11 +286,14 @@ def _check(tmap: TranslationMap, grammar: MessageGrammar, bindings: list[Binding
             except ValueError as exc:
                 raise fail((*here, "each"), str(exc)) from None
             inner = (*outer, scope)
+        if b.nest is not None:
+            raise fail((*here, "nest"), "EDIFACT maps only: an X12 hierarchy is bound by level "
+                       "(hl)")
         if b.loop is not None:
             loop = loops.get(b.loop)
             if b.hl is not None:
                 try:
-                    loop = check_level(grammar, nodes, bindings, i, lambda p: resolve(item, p))
+                    loop = check_level(grammar, nodes, bindings, i, partial(resolve, item))
                 except LevelError as exc:
                     raise fail((*here, *exc.loc), str(exc)) from None
             if loop is None:

@@ -33,7 +33,7 @@ def test_partners_check_is_clean_on_the_repo(capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(ROOT)
     assert main(["partners", "check"]) == 0
     out = capsys.readouterr().out
-    assert out == "partners: 4 partner profile(s) OK (edifact, x12)\n"
+    assert out == "partners: 4 partner profile(s) OK (edifact, x12), every map loads\n"
 
 
 def test_bigbox_is_a_004010_retailer_with_997s() -> None:

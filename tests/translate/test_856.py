@@ -392,3 +392,18 @@ def test_cli_translate(edi: Path, capsys: pytest.CaptureFixture[str]) -> None:
     [found] = doc["documents"]
     assert found["type"] == "ship_notice"
     assert found["record"] == json.loads(edi.with_suffix(".record.json").read_text())
+
+
+def test_cli_generate_for_a_partner_validates_and_translates_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = PICK_PACK.with_suffix(".record.json")
+    assert main(["generate", str(record), "--partner", "bigbox"]) == 0
+    edi = capsys.readouterr().out
+    assert "ST*856*" in edi and "HL*3*2*T*1~" in edi
+    out_file = tmp_path / "asn.edi"
+    out_file.write_text(edi)
+    assert main(["validate", str(out_file)]) == 0
+    capsys.readouterr()
+    assert main(["translate", "--partner", "generic", "--json", str(out_file)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["documents"][0]["record"] == json.loads(record.read_text())
