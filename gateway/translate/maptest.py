@@ -3,7 +3,8 @@
 Cases live under ``fixtures/partners/<partner>/``:
 
 - ``inbound/<case>.edi`` (or ``.edifact``) is translated as that partner's file; the result
-  (the ``translate --json`` document, pretty-printed) must equal ``<case>.expected.json``;
+  (the ``translate --json`` document, pretty-printed) must equal ``<case>.expected.json``, and
+  the acknowledgements its profile asks for (997, 999, TA1, CONTRL) ``<case>.expected.acks.edi``;
 - ``outbound/<case>.json`` is a canonical record generated as EDI for that partner, with a
   fixed clock (:data:`CLOCK`) and the control numbers starting where the profile's ranges
   start; the EDI must equal ``<case>.expected.edi`` and pass our own validation;
@@ -26,7 +27,8 @@ from typing import Any
 
 from gateway.canonical import PurchaseOrder
 from gateway.errors import GatewayError
-from gateway.translate.generate import generate_file
+from gateway.partners import PartnerRegistry
+from gateway.translate.generate import ProfileNumbers, generate_file
 from gateway.translate.run import translate_file
 from gateway.validate.run import Options, validate_file
 
@@ -61,6 +63,7 @@ def run_cases(partner: str | None = None, *, cases_dir: Path = CASES,
         for edi in sorted((folder / "inbound").glob("*")):
             if edi.suffix in INBOUND_SUFFIXES and not edi.name.endswith(".acks.edi"):
                 results.append(_inbound(folder.name, edi, orders, partners_dir, update))
+                results.append(_acks(folder.name, edi, partners_dir, update))
         for rec in sorted((folder / "outbound").glob("*.json")):
             if not rec.name.endswith(".expected.json"):
                 results.append(_outbound(folder.name, rec, partners_dir, update))
@@ -105,6 +108,22 @@ def _inbound(partner: str, edi: Path, orders: dict[str, Any], partners_dir: Path
     doc = result.to_json()
     doc["file"] = edi.name
     actual = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _compare(partner, name, expected, actual, update)
+
+
+def _acks(partner: str, edi: Path, partners_dir: Path, update: bool) -> CaseResult:
+    """The acknowledgements we answer the file with, as the partner's profile asks (997, 999,
+    TA1, CONTRL), with the fixed clock and the profile's control numbers."""
+    name = f"inbound/{edi.name} acks"
+    expected = edi.with_name(edi.name.rsplit(".", 1)[0] + ".expected.acks.edi")
+    try:
+        profile = PartnerRegistry.load(partners_dir).get(partner)
+    except GatewayError as exc:
+        return CaseResult(partner, name, "fail", f"{exc.code}: {exc.message}")
+    opts = Options(policy=profile.acks.policy, numbers=ProfileNumbers(profile), now=CLOCK,
+                   tolerant_charset=profile.acks.tolerant_charset)
+    report = validate_file(edi, opts, name=edi.name)
+    actual = "".join(a.text if a.text.endswith("\n") else a.text + "\n" for a in report.acks)
     return _compare(partner, name, expected, actual, update)
 
 
