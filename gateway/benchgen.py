@@ -39,6 +39,8 @@ COMPANIES = ("ACME CORP", "GLOBEX INC", "INITECH LLC", "UMBRELLA CO", "STARK IND
              "WAYNE ENTERPRISES", "HOOLI", "VANDELAY IMPORTS")
 X12_UOMS = ("EA", "CA", "BX")
 SAC_CODES = ("C310", "D240", "H850", "F050", "B720")
+# an order line has no taxes in the canonical model: the 850 map has no code for H850 (tax)
+TRANSLATE_SAC_CODES = ("C310", "D240", "F050", "B720")
 CARRIERS = ("UPSN", "FDEG", "ODFL", "RDWY")
 
 # EDIFACT: raw text with service characters; escaped on output
@@ -121,6 +123,8 @@ class X12Gen(_Base):
         self.seg(out, "N3", f"{r.randint(1, 9999)} {r.choice(STREETS)}")
         self.seg(out, "N4", city, state, zipc, "US")
 
+    sac_codes: tuple[str, ...] = SAC_CODES
+
     def t850(self, ctl: str, lines: int | None = None) -> list[str]:
         r = self.r
         out: list[str] = []
@@ -139,7 +143,7 @@ class X12Gen(_Base):
                      self.price(), "PE", "BP", self.sku(), "VP", self.vendor_part())
             self.seg(out, "PID", "F", "", "", "", self.words())
             if r.random() < 0.2:
-                self.seg(out, "SAC", r.choice("AC"), r.choice(SAC_CODES), "", "",
+                self.seg(out, "SAC", r.choice("AC"), r.choice(self.sac_codes), "", "",
                          str(r.randint(100, 99_999)))
         self.seg(out, "CTT", str(n))
         self.seg(out, "SE", str(len(out) + 1), ctl)
@@ -236,10 +240,12 @@ def varied_lines(r: random.Random) -> int:
 
 
 def generate_x12(path: Path, target_bytes: int, seed: int = X12_SEED, *, mix: Mix = X12_MIX,
-                 varied: bool = False) -> Meta:
+                 varied: bool = False, sac_codes: tuple[str, ...] = SAC_CODES) -> Meta:
     """``varied``: documents of very different sizes (``varied_lines``) instead of 10-50
-    (850) and 5-40 (810) lines; the 856 always keeps its own shape."""
+    (850) and 5-40 (810) lines; the 856 always keeps its own shape. ``sac_codes``: the
+    SAC02 codes of 850 lines."""
     g = X12Gen(seed)
+    g.sac_codes = sac_codes
     r = g.r
     kinds, weights = [k for k, _ in mix], [w for _, w in mix]
     meta = Meta("x12", "004010", seed, target_bytes, by_type={k: 0 for k in kinds})
@@ -479,7 +485,8 @@ def _write_meta(path: Path, meta: Meta) -> None:
 
 def generate_x12_translate(path: Path, target_bytes: int, seed: int = X12_SEED + 1) -> Meta:
     """850s and 810s of varied sizes: what the generic 004010 maps translate."""
-    return generate_x12(path, target_bytes, seed, mix=X12_TRANSLATE_MIX, varied=True)
+    return generate_x12(path, target_bytes, seed, mix=X12_TRANSLATE_MIX, varied=True,
+                        sac_codes=TRANSLATE_SAC_CODES)
 
 
 def generate_edifact_translate(path: Path, target_bytes: int,

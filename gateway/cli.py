@@ -5,7 +5,7 @@ validate PATH... [--json] [--ack-dir DIR] [--engine native|pyx12]
     be read at all.
 inspect PATH [--json]
     the parsed tree with segment and element names from the implementation guide.
-bench [--sizes medium,large] [--out DIR]
+bench [--sizes medium,large] [--out DIR] [--only validate|translate]
     generated X12 and EDIFACT files; MB/s, segments/s, sets/s and peak RSS.
 demo
     validates and acknowledges the example files in fixtures/ (what bin/serve runs for now).
