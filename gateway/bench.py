@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from gateway import benchtranslate
+from gateway.batch import tune_gc
 from gateway.benchgen import SIZES, Meta, ensure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -435,6 +436,7 @@ def _cli(argv: Sequence[str]) -> int:
     b.add_argument("--repeat", type=int, default=0, help="runs per figure (median)")
     b.add_argument("--only", choices=("validate", "translate"))
     a = p.parse_args(argv)
+    tune_gc()
     if a.command == "bench":
         return main(a)
     if a.mode in benchtranslate.TRANSLATE_MODES:

@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from gateway.batch import tune_gc
 from gateway.report import Defect, FileReport
 from gateway.validate.run import Options, validate_file
 
@@ -363,5 +364,11 @@ def main(argv: Seq[str] | None = None) -> int:
     return code
 
 
+def entry() -> int:
+    """The ``edi-gateway`` command: ``main`` in a process tuned for batch work."""
+    tune_gc()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

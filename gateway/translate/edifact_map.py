@@ -39,6 +39,7 @@ from gateway.grammar.model import (
     SegmentDef,
     SegmentNode,
 )
+from gateway.translate.edifact_nest import NestError, check_nest
 from gateway.translate.mapfile import (
     Binding,
     ElementBinding,
@@ -47,7 +48,6 @@ from gateway.translate.mapfile import (
     _field,
     resolve,
 )
-from gateway.translate.edifact_nest import NestError, check_nest
 
 _POSITION = re.compile(r"^([0-9]{2})(?:\.([1-9][0-9]?))?$")
 

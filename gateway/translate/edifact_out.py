@@ -33,17 +33,28 @@ from gateway.edifact.writer import Segment as EdifactSegment
 from gateway.errors import GatewayError
 from gateway.segment_format import Element
 from gateway.translate.edifact_map import split_position
+from gateway.translate.inbound import set_path
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
 from gateway.translate.outbound import _code, _items, get_path, render
+from gateway.translate.rules import defaults as apply_defaults
+from gateway.translate.rules import xref_out
 
 Values = dict[tuple[int, int], str]  # (element position, component or 0) -> value
 
 
 def generate_edifact_segments(record: BaseModel, tmap: TranslationMap,
                               decimal: str = ".") -> list[EdifactSegment]:
-    """The message body; ``decimal`` is the interchange's decimal mark (UNA)."""
+    """The message body; ``decimal`` is the interchange's decimal mark (UNA). A partner map's
+    cross-references fill the partner's values from ours first (our SKU -> their article
+    number), and its defaults the fields the record leaves empty, as for X12."""
     out: list[EdifactSegment] = []
-    _emit(tmap, tmap.header, record.model_dump(exclude_none=True), out, decimal)
+    data = record.model_dump(exclude_none=True)
+    if tmap.xref:
+        xrefs = {name: (x, tmap.tables.get(name, {})) for name, x in tmap.xref.items()}
+        xref_out(xrefs, data, get_path, set_path)
+    if tmap.defaults:
+        apply_defaults(tmap.defaults, data)
+    _emit(tmap, tmap.header, data, out, decimal)
     return out
 
 
@@ -125,7 +136,9 @@ def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict
     for pos, eb in elements.items():
         if eb.direction == "in":
             continue
-        if eb.when is not None and get_path(scope, eb.when) is None:
+        # when: written only when that field has a value; "!field": only when it has none
+        if eb.when is not None and (get_path(scope, eb.when.lstrip("!")) is None) != (
+                eb.when[0] == "!"):
             continue
         v = get_path(scope, eb.field)
         if v is None:

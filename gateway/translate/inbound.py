@@ -122,19 +122,40 @@ def _apply(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
                 _append(scope, b.each, target)
 
 
+_Plan = list[tuple[int, ElementBinding, str | None, bool]]
+_PLANS: dict[int, tuple[dict[str, ElementBinding], _Plan]] = {}
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _plan(elements: dict[str, ElementBinding]) -> _Plan:
+    """What ``_fill`` does per element, worked out once per binding: (position, binding, the
+    field when it is a plain name, whether the raw value needs converting)."""
+    hit = _PLANS.get(id(elements))
+    if hit is not None and hit[0] is elements:
+        return hit[1]
+    plan = [(int(pos), eb, eb.field if _NAME.fullmatch(eb.field) else None,
+             eb.codes is not None or eb.format is not None)
+            for pos, eb in elements.items() if eb.direction != "out" and eb.constant is None]
+    _PLANS[id(elements)] = (elements, plan)
+    return plan
+
+
 def _fill(tmap: TranslationMap, tok: SegmentToken, elements: dict[str, ElementBinding],
           scope: dict[str, Any], defects: list[Defect], base: int = 0) -> None:
-    for pos, eb in elements.items():
-        if eb.direction == "out" or eb.constant is not None:
-            continue
-        seq = base + int(pos)
+    for pos, eb, name, converts in _plan(elements):
+        seq = base + pos
         raw = tok.value(seq)
         if raw == "":
             continue
         try:
-            set_path(scope, eb.field, convert(tmap, eb, raw))
+            value = convert(tmap, eb, raw) if converts else raw
         except _Bad as exc:
             defects.append(_defect(tok, seq, raw, str(exc)))
+            continue
+        if name is not None:
+            scope[name] = value
+        else:
+            set_path(scope, eb.field, value)
 
 
 def _groups(tmap: TranslationMap, b: Binding, tok: SegmentToken, scope: dict[str, Any],

@@ -59,7 +59,8 @@ class ElementBinding(_Model):
     # segment that is there (EANCOM QTY without a unit: pieces) and written outbound, as its
     # code, when the field has no value but the segment has others (a mandatory qualifier)
     default: str | None = None
-    # outbound: written only when this field of the scope has a value (ACK03 beside ACK02)
+    # outbound: written only when this field of the scope has a value (ACK03 beside ACK02);
+    # "!field": only when it has none (the TD5 without a SCAC, beside the one with)
     when: str | None = None
 
 
@@ -374,7 +375,7 @@ def _field(tmap: TranslationMap, eb: ElementBinding, scope: Any, loc: Loc, fail:
         if up > len(outer):
             raise fail((*loc, "field"), f"{eb.field!r}: {len(outer)} enclosing part(s) here")
     for key, where, p in [("field", outer[-up] if up else scope, path),
-                          ("when", scope, eb.when)]:
+                          ("when", scope, eb.when and eb.when.lstrip("!"))]:
         try:
             if p is not None:
                 resolve(where, p)

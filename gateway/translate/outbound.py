@@ -142,7 +142,9 @@ def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict
     for pos, eb in elements.items():
         if eb.direction == "in":
             continue
-        if eb.when is not None and get_path(scope, eb.when) is None:
+        # when: written only when that field has a value; "!field": only when it has none
+        if eb.when is not None and (get_path(scope, eb.when.lstrip("!")) is None) != (
+                eb.when[0] == "!"):
             continue
         up, path = climb(eb.field)
         v = get_path(outer[-up] if up else scope, path) if up <= len(outer) else None

@@ -37,6 +37,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gateway.canonical import RECORD_TYPES
 from gateway.grammar.model import LoopNode, Node, SegmentNode
+from gateway.translate.edifact_map import _bindings as edifact_bindings
+from gateway.translate.edifact_map import check_edifact_map
 from gateway.translate.mapfile import (
     Binding,
     ElementBinding,
@@ -67,6 +69,10 @@ class PartnerHeader(_Model):
     # inherited binding is checked again against that version's guide
     version: str | None = None
     guide_version: str | None = None
+    # with version, EDIFACT: the segment groups the other directory numbers differently
+    # (D96A ORDERS SG25, the line, is SG28 in D01B), and the UNH association code written
+    renumber: dict[str, str] = {}
+    association: str | None = None
 
 
 class Change(_Model):
@@ -107,8 +113,11 @@ class _Level:
     and the canonical type its fields are relative to."""
 
     def __init__(self, bindings: list[dict[str, Any]], nodes: tuple[Node, ...], scope: Any,
-                 outer: tuple[Any, ...] = ()):
+                 outer: tuple[Any, ...] = (), loop: LoopNode | None = None,
+                 nested: bool = False):
         self.bindings, self.nodes, self.scope, self.outer = bindings, nodes, scope, outer
+        self.loop = loop  # the guide loop of the binding these are the segments of
+        self.nested = nested  # that binding is a level of a nested EDIFACT group
 
 
 def load_partner_map(path: Path, data: dict[str, Any], fail: Any, depth: int) -> TranslationMap:
@@ -127,8 +136,12 @@ def load_partner_map(path: Path, data: dict[str, Any], fail: Any, depth: int) ->
     record = RECORD_TYPES[base.map.record]
     header = base.map
     if pm.map.version is not None:
-        header = header.model_copy(update={"version": pm.map.version,
-                                           "guide_version": pm.map.guide_version})
+        header = header.model_copy(update={
+            "version": pm.map.version, "guide_version": pm.map.guide_version,
+            "association": pm.map.association or header.association})
+    elif pm.map.renumber or pm.map.association:
+        raise fail(("map", "renumber" if pm.map.renumber else "association"),
+                   "another version of the message (map.version) for this to apply to")
     grammar = guide_of(header)
     if grammar is None:
         raise fail(("map", "version"), f"no implementation guide for {header.message} "
@@ -145,8 +158,8 @@ def load_partner_map(path: Path, data: dict[str, Any], fail: Any, depth: int) ->
         if name not in pm.codes:
             raise fail(("map", "replace_codes", n), f"a code set of [codes] here, not {name!r}")
     interim = base.model_copy(update={"codes": codes})
-    top = _Level([b.model_dump(exclude_defaults=True) for b in base.header], grammar.body,
-                 record)
+    top = _Level([_renumber(b.model_dump(exclude_defaults=True), pm.map.renumber)
+                  for b in base.header], grammar.body, record)
 
     for n, rm in enumerate(pm.remove):
         level, i = _find(top, rm.at, ("remove", n, "at"), fail)
@@ -186,7 +199,10 @@ def load_partner_map(path: Path, data: dict[str, Any], fail: Any, depth: int) ->
 
         again = interim.model_copy(update={"header": [Binding.model_validate(b)
                                                       for b in top.bindings]})
-        _check(again, grammar, again.header, grammar.body, record, ("header",), inherited)
+        if header.standard == "edifact":
+            check_edifact_map(again, grammar, record, inherited)
+        else:
+            _check(again, grammar, again.header, grammar.body, record, ("header",), inherited)
     merged = {"map": header.model_dump(), "codes": codes, "header": top.bindings,
               "xref": {**{k: v.model_dump(by_alias=True) for k, v in base.xref.items()},
                        **{k: v.model_dump(by_alias=True) for k, v in pm.xref.items()}},
@@ -248,12 +264,14 @@ def _label(b: dict[str, Any]) -> str:
 
 def _descend(level: _Level, i: int) -> _Level:
     b = level.bindings[i]
-    loop = next(n for n in level.nodes if isinstance(n, LoopNode) and n.loop_id == b["loop"])
+    loop = next((n for n in level.nodes if isinstance(n, LoopNode) and n.loop_id == b["loop"]),
+                level.loop)  # not among them: a child level of a nested EDIFACT group
+    assert loop is not None and loop.loop_id == b["loop"]
     scope, outer = level.scope, level.outer
     if b.get("each"):
         scope, outer = resolve(level.scope, b["each"], listed=True), (*outer, level.scope)
     b["segments"] = list(b.get("segments", []))
-    return _Level(b["segments"], loop.children, scope, outer)
+    return _Level(b["segments"], loop.children, scope, outer, loop, b.get("nest") is not None)
 
 
 def _find(top: _Level, path: str, loc: Loc, fail: Any) -> tuple[_Level, int]:
@@ -287,7 +305,23 @@ def _check_one(tmap: TranslationMap, grammar: Any, b: dict[str, Any], level: _Le
     def here(sub: Loc, what: str) -> Any:  # _check numbers the binding; drop that index
         return fail((*loc, *sub[2:]), what)
 
-    _check(tmap, grammar, [binding], level.nodes, level.scope, ("",), here, level.outer)
+    if tmap.map.standard == "edifact":
+        edifact_bindings(tmap, [binding], level.nodes, level.scope, ("",), here,
+                         level.loop if level.nested else None)
+    else:
+        _check(tmap, grammar, [binding], level.nodes, level.scope, ("",), here, level.outer)
+
+
+def _renumber(b: dict[str, Any], groups: dict[str, str]) -> dict[str, Any]:
+    """Binding ``b`` with its segment groups (and theirs) named as in ``groups``."""
+    if not groups:
+        return b
+    out = dict(b)
+    if out.get("loop") in groups:
+        out["loop"] = groups[out["loop"]]
+    if out.get("segments"):
+        out["segments"] = [_renumber(s, groups) for s in out["segments"]]
+    return out
 
 
 def _slot(level: _Level, b: dict[str, Any]) -> int:

@@ -117,11 +117,48 @@ def test_more_than_two_decimals_is_refused_outbound(tmap: TranslationMap) -> Non
     assert exc.value.code == "outbound.precision"
 
 
+def test_new_segments_are_written_and_read_back(tmap: TranslationMap) -> None:
+    data = fixture_record().model_dump()
+    data["parties"][0]["address"]["lines"] = ("PO BOX 7731", "DEPT 114", "LOCKBOX 2", "ATTN AR")
+    data["parties"][0]["contacts"] = (
+        {"function": "accounts", "name": "AR DESK", "email": "AR@ACME.COM"},)
+    data["lines"][0]["taxes"] = ({"type": "local", "category": "exempt", "rate": Decimal("0")},)
+    data["dates"] = (*data["dates"], {"role": "due", "value": date(2024, 11, 30)},
+                     {"role": "discount_due", "value": date(2024, 11, 10)})
+    data["totals"]["lines_amount"] = Decimal("384.75")
+    record = Invoice.model_validate(data)
+    text = generate(record, tmap)
+    assert "N3*PO BOX 7731*DEPT 114~N3*LOCKBOX 2*ATTN AR~" in text
+    assert "PER*AP*AR DESK*EM*AR@ACME.COM~" in text
+    assert "TXI*LT**0***1~" in text
+    assert "DTM*013*20241130~DTM*012*20241110~" in text
+    assert "AMT*1*384.75~" in text
+    _round_trip(record, tmap)
+
+
+def test_005010_map_round_trips_the_fixture() -> None:
+    tmap = load_map(map_for("x12", "005010", "810"))
+    [(record, msg)] = translate(EDI.read_bytes().replace(b"004010VICS", b"005010VICS")
+                                .replace(b"*00401*", b"*00501*"), tmap)
+    assert msg.report.errors == [] and record == fixture_record()
+
+
 DAYS = st.dates(date(2000, 1, 1), date(2049, 12, 31))
-ROLES = ["ship", "delivery", "estimated_delivery", "effective"]
+ROLES = ["ship", "delivery", "estimated_delivery", "effective", "due", "discount_due",
+         "requested_pickup", "confirmed_ship", "document"]
 IDQ = ["duns", "gln", "buyer_assigned", "seller_assigned", "mutually_defined"]
-CODES = ["discount", "volume_discount", "promotional", "advertising", "defective_allowance",
-         "freight", "handling", "insurance", "other"]
+CODES = ["discount", "trade_discount", "volume_discount", "promotional", "advertising",
+         "defective_allowance", "freight", "fuel_surcharge", "handling", "labeling",
+         "insurance", "other"]
+
+_contacts = st.lists(st.fixed_dictionaries({
+    "function": st.sampled_from(["buyer", "order", "receiving", "delivery", "accounts",
+                                 "general"]),
+    "name": _opt(_text(35)),
+    "phone": _opt(_code(7, 15)),
+    "email": _opt(st.builds(lambda a, b: f"{a}@{b}.COM", _code(1, 10), _code(1, 10))),
+    "fax": _opt(_code(7, 15)),
+}), max_size=2).map(tuple)
 
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["remit_to", "buyer", "seller", "ship_to", "bill_to"]),
@@ -129,10 +166,11 @@ _parties = st.lists(st.fixed_dictionaries({
     "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries(
         {"qualifier": st.sampled_from(IDQ), "value": _code(2, 17)}))),
     "address": _opt(st.fixed_dictionaries({
-        "lines": st.lists(_text(35), min_size=1, max_size=2).map(tuple),
+        "lines": st.lists(_text(35), min_size=1, max_size=4).map(tuple),
         "city": _opt(_text(30).filter(lambda s: len(s) >= 2)),
         "region": _opt(_code(2, 2)), "postal_code": _opt(_code(3, 9)),
         "country": _opt(st.sampled_from(["US", "CA", "DE"]))})),
+    "contacts": _contacts,
 }).filter(lambda p: p["name"] or p["identifiers"]), max_size=3)
 
 # ITD rules L03040513 / L08040513: a discount percent or amount needs discount days here
@@ -160,7 +198,8 @@ _charges = st.lists(st.fixed_dictionaries({
 
 # TXI rules R020306 and C0803: an amount or a rate; a taxable amount only with a rate
 _taxes = st.lists(st.fixed_dictionaries({
-    "type": st.sampled_from(["vat", "gst", "sales", "state", "other"]),
+    "type": st.sampled_from(["vat", "gst", "sales", "state", "local", "excise", "other"]),
+    "category": _opt(st.sampled_from(["standard", "exempt"])),
     "amount": _opt(_dec(2, 10**7)),
     "rate": _opt(_dec(2, 9999)),
     "taxable_amount": _opt(_dec(2, 10**7)),
@@ -173,7 +212,8 @@ _lines = st.lists(st.fixed_dictionaries({
     "buyer_part_number": _opt(_code(1, 20)), "vendor_part_number": _opt(_code(1, 20)),
     "gtin": _opt(st.sampled_from(["012345678905", "4006381333931", "10012345678902"])),
     "product_ids": st.lists(st.fixed_dictionaries({
-        "qualifier": st.sampled_from(["catalog", "model", "vendor_style"]),
+        "qualifier": st.sampled_from(["catalog", "model", "vendor_style", "ndc", "isbn",
+                                      "mutually_defined"]),
         "value": _code(1, 20)}), max_size=2).map(tuple),
     "description": _opt(_text(60)),
     "taxes": _taxes.map(tuple),
@@ -201,7 +241,7 @@ def invoices(draw: st.DrawFn) -> Invoice:
             "text": _text(80)}), max_size=2).map(tuple)),
         "references": draw(st.lists(st.fixed_dictionaries({
             "qualifier": st.sampled_from(["department", "vendor_number", "bill_of_lading",
-                                          "ship_notice"]),
+                                          "ship_notice", "tracking"]),
             "value": _code(1, 30)}), max_size=3).map(tuple)),
         "parties": tuple(draw(_parties)),
         "payment_terms": tuple(draw(_terms)),
@@ -210,6 +250,7 @@ def invoices(draw: st.DrawFn) -> Invoice:
         "allowances_charges": tuple(draw(_charges)),
         "totals": {"total_amount": draw(_dec(2, 10**9)),
                    "discountable_amount": draw(_opt(_dec(2, 10**9))),
+                   "lines_amount": draw(_opt(_dec(2, 10**9))),
                    "line_count": draw(_opt(st.just(len(lines))))},
     }
     return Invoice.model_validate(data)

@@ -85,15 +85,17 @@ def test_generate_validate_translate_round_trip(
 
 def test_generate_without_a_map_says_so(tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    # EuroFresh on a directory that has no ORDERS map, receiving orders from us
+    # EuroFresh on a directory that has no ORDERS map (D96A and D01B have maps), receiving
+    # orders from us
     profile = (ROOT / "partners" / "eurofresh.toml").read_text(encoding="utf-8")
-    profile = profile.replace('directory = "D96A"', 'directory = "D01B"').replace(
-        '[documents.ORDERS]\ndirection = "inbound"\nmap = "edifact/D96A/ORDERS"',
-        '[documents.ORDERS]\ndirection = "both"')
+    assert '[documents.ORDERS]\ndirection = "inbound"\nmap = "eurofresh/ORDERS"' in profile
+    profile = profile.replace('directory = "D96A"', 'directory = "D03A"').replace(
+        '[documents.ORDERS]\ndirection = "inbound"\nmap = "eurofresh/ORDERS"',
+        '[documents.ORDERS]\ndirection = "both"\n#')
     (tmp_path / "eurofresh.toml").write_text(profile, encoding="utf-8")
     code, _, err = run(["generate", str(RECORD), "--partner", "eurofresh", "--partners-dir",
                         str(tmp_path)], capsys)
-    assert code == 2 and "generate.no_map" in err and "ORDERS D01B" in err
+    assert code == 2 and "generate.no_map" in err and "ORDERS D03A" in err
 
 
 def test_generate_for_a_document_the_partner_does_not_receive(

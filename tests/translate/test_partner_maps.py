@@ -35,12 +35,19 @@ def partner_map(tmp_path: Path, text: str, name: str = "p.toml") -> Path:
 
 # -- inheritance ----------------------------------------------------------------------------
 
-def test_partner_map_inherits_and_patches() -> None:
+def test_partner_map_inherits_and_patches(tmp_path: Path) -> None:
     generic = load_map(map_path("x12/004010/850"))
     tmap = load_map(map_path("bigbox/850-sdq"))
     tags = [b.segment or b.loop for b in tmap.header]
-    assert tags == [b.segment or b.loop for b in generic.header][:6] + ["TD5", "N1", "PO1",
-                                                                           "CTT"]
+    # BigBox's TD5 is the generic one now: no second TD5 binding
+    assert tags == [b.segment or b.loop for b in generic.header]
+    # an added segment lands in guide order among the inherited bindings
+    path = partner_map(tmp_path, '[map]\nextends = "x12/004010/850"\n\n[[remove]]\n'
+                       'at = "TD5[02=2]"\n\n[[add]]\nsegment = "TD5"\nwhere = { "02" = "2" }\n'
+                       'elements."03" = { field = "carrier.scac" }\n')
+    patched = [(b.segment or b.loop, b.where) for b in load_map(path).header]
+    at = patched.index(("DTM", {}))
+    assert patched[at:at + 4] == [("DTM", {}), ("TD5", {}), ("TD5", {"02": "2"}), ("N9", {})]
     assert list(tmap.codes["unit"])[:2] == ["CS", "PC"]  # the partner's codes come first
     assert tmap.codes["unit"]["CA"] == "case"  # and the generic ones stay
     assert tmap.tables["items"]["100200300"] == "AHG-TUMBLER-20-BLK"
@@ -120,7 +127,8 @@ def test_outbound_checks_stop_a_bad_invoice(tmp_path: Path,
     ('[map]\nextends = "x12/004010/999"\n', 2,
      "map.extends: an existing map; 'x12/004010/999' would be maps/translate/x12/004010/999.toml"),
     ('[map]\nextends = "x12/004010/850"\n\n[[remove]]\nat = "PO1/XYZ"\n', 5,
-     "remove.0.at: a binding of the inherited map here (PO1, PID[01=F], PO4, SDQ, DTM), not 'XYZ'"),
+     "remove.0.at: a binding of the inherited map here (PO1, PID[01=F], PO4, SAC, SDQ, DTM,"
+     " MSG), not 'XYZ'"),
     ('[map]\nextends = "x12/004010/850"\n\n[[change]]\nat = "N1"\nelements."01" = '
      '{ field = "role" }\n', 5, "change.0.at: 'N1' is a loop; change its segments (N1/<segment>)"),
     ('[map]\nextends = "x12/004010/850"\n\n[[add]]\ninto = "PO1"\nsegment = "REF"\n'

@@ -21,7 +21,7 @@ from tests.translate.util import generate as generate_with
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "x12" / "004010" / "850"
-CASES = ["valid_dc_order_with_store_sdq", "node-x12_850"]
+CASES = ["valid_dc_order_with_store_sdq", "node-x12_850", "valid_full_header"]
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +129,56 @@ def test_decimals_are_written_plainly(tmap: TranslationMap) -> None:
     assert "PO1*1*100*EA*12.5*PE*" in text
 
 
+def _full_header(tmap: TranslationMap) -> str:
+    record = PurchaseOrder.model_validate_json(
+        (FIXTURES / "valid_full_header.record.json").read_text())
+    return generate(record, tmap)
+
+
+def test_address_lines_three_and_four_go_in_a_second_n3(tmap: TranslationMap) -> None:
+    text = _full_header(tmap)
+    assert "N3*4500 COMMERCE PKWY*BUILDING C~N3*RECEIVING DOOR 12*ATTN RECEIVING~N4*" in text
+
+
+def test_contacts_sac_and_notes_are_written(tmap: TranslationMap) -> None:
+    text = _full_header(tmap)
+    assert "PER*RE*DOCK SUPERVISOR*TE*6145550188*EM*DOCK118@NORTHWINDRETAIL.COM~" in text
+    assert "SAC*A*C310***1575*3*2.5********NEW STORE DISCOUNT~SAC*C*D260***2500~" in text
+    assert "N9*L1*NOTES~MSG*DELIVER TO DOCK 4 BETWEEN 6AM AND 2PM~" in text
+    assert "SAC*A*F800***1200~DTM*002*20241115~MSG*GIFT BOX EACH UNIT~" in text
+
+
+def test_one_td5_with_or_without_a_scac(tmap: TranslationMap) -> None:
+    record = PurchaseOrder.model_validate_json(
+        (FIXTURES / "valid_full_header.record.json").read_text())
+    assert generate(record, tmap).count("~TD5*") == 1
+    assert "~TD5**2*ODFL*LT*OLD DOMINION CALL FOR APPT~" in generate(record, tmap)
+    assert record.carrier is not None
+    no_scac = record.model_copy(update={"carrier": record.carrier.model_copy(
+        update={"scac": None})})
+    text = generate(no_scac, tmap)
+    assert text.count("~TD5*") == 1 and "~TD5****LT*OLD DOMINION CALL FOR APPT~" in text
+
+
+def test_td5_identification_other_than_scac_is_not_a_scac(tmap: TranslationMap) -> None:
+    # node-x12's TD5*A*92*P3: P3 is the buyer's carrier code, not a SCAC; the routing is read
+    [(record, msg)] = translate((FIXTURES / "node-x12_850.edi").read_bytes(), tmap)
+    assert msg.report.errors == [] and record.carrier is not None
+    assert (record.carrier.scac, record.carrier.routing) == (
+        None, "SEE XYZ RETAIL ROUTING GUIDE")
+
+
+def test_005010_map_reads_the_new_segments() -> None:
+    tmap = load_map(map_for("x12", "005010", "850"))
+    data = (FIXTURES / "valid_full_header.edi").read_bytes().replace(
+        b"004010VICS", b"005010VICS").replace(b"*00401*", b"*00501*")
+    [(record, msg)] = translate(data, tmap)
+    assert msg.report.errors == []
+    want = PurchaseOrder.model_validate_json(
+        (FIXTURES / "valid_full_header.record.json").read_text())
+    assert record == want
+
+
 def _dates(roles: list[str]) -> st.SearchStrategy[tuple[dict[str, Any], ...]]:
     days = st.dates(date(2000, 1, 1), date(2049, 12, 31))
     return st.lists(st.sampled_from(roles), unique=True, max_size=3).flatmap(
@@ -137,8 +187,40 @@ def _dates(roles: list[str]) -> st.SearchStrategy[tuple[dict[str, Any], ...]]:
 
 
 ROLES = ["requested_delivery", "requested_ship", "ship_not_before", "ship_no_later",
-         "cancel_after", "promotion_start"]
+         "cancel_after", "promotion_start", "due", "discount_due", "document",
+         "confirmed_ship"]
 IDQ = ["duns", "gln", "buyer_assigned", "seller_assigned", "mutually_defined"]
+CODES = ["discount", "trade_discount", "volume_discount", "promotional", "advertising",
+         "defective_allowance", "freight", "fuel_surcharge", "handling", "labeling",
+         "insurance", "other"]
+
+_contacts = st.lists(st.fixed_dictionaries({
+    "function": st.sampled_from(["buyer", "order", "receiving", "delivery", "accounts",
+                                 "general"]),
+    "name": _opt(_text(35)),
+    "phone": _opt(_code(7, 15)),
+    "email": _opt(st.builds(lambda a, b: f"{a}@{b}.COM", _code(1, 10), _code(1, 10))),
+    "fax": _opt(_code(7, 15)),
+}), max_size=2).map(tuple)
+
+# SAC: an amount or a percent (SAC06 3 is written before a percent)
+_charges = st.lists(st.fixed_dictionaries({
+    "indicator": st.sampled_from(["allowance", "charge"]),
+    "code": st.sampled_from(CODES),
+    "amount": _opt(_dec(2, 10**7)),
+    "percent": _opt(_dec(1, 999)),
+    "description": _opt(_text(80)),
+}).filter(lambda c: c["amount"] is not None or c["percent"] is not None), max_size=2)
+
+# MSG has no topic: notes come back "general"
+_notes = st.lists(st.fixed_dictionaries({"text": _text(80)}), max_size=2).map(tuple)
+
+_carrier = _opt(st.fixed_dictionaries({
+    "scac": _opt(_code(2, 4)),
+    "transport_mode": _opt(st.sampled_from(["motor", "ltl", "rail", "air", "ocean", "parcel",
+                                            "customer_pickup"])),
+    "routing": _opt(_text(35)),
+}).filter(lambda c: any(v is not None for v in c.values())))
 
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["buyer", "seller", "ship_to", "bill_to", "mark_for"]),
@@ -146,10 +228,11 @@ _parties = st.lists(st.fixed_dictionaries({
     "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries(
         {"qualifier": st.sampled_from(IDQ), "value": _code(2, 17)}))),
     "address": _opt(st.fixed_dictionaries({
-        "lines": st.lists(_text(35), min_size=1, max_size=2).map(tuple),
+        "lines": st.lists(_text(35), min_size=1, max_size=4).map(tuple),
         "city": _opt(_text(30).filter(lambda s: len(s) >= 2)),
         "region": _opt(_code(2, 2)), "postal_code": _opt(_code(3, 9)),
         "country": _opt(st.sampled_from(["US", "CA", "DE"]))})),
+    "contacts": _contacts,
 }).filter(lambda p: p["name"] or p["identifiers"]), max_size=3)
 
 _lines = st.lists(st.fixed_dictionaries({
@@ -158,10 +241,13 @@ _lines = st.lists(st.fixed_dictionaries({
     "buyer_part_number": _opt(_code(1, 20)), "vendor_part_number": _opt(_code(1, 20)),
     "gtin": _opt(st.sampled_from(["012345678905", "4006381333931", "10012345678902"])),
     "product_ids": st.lists(st.fixed_dictionaries({
-        "qualifier": st.sampled_from(["catalog", "model", "vendor_style"]),
+        "qualifier": st.sampled_from(["catalog", "model", "vendor_style", "ndc", "isbn",
+                                      "mutually_defined"]),
         "value": _code(1, 20)}), max_size=2).map(tuple),
     "description": _opt(_text(60)),
     "pack_size": _opt(st.integers(1, 99).map(Decimal)),
+    "allowances_charges": _charges.map(tuple),
+    "notes": _notes,
     "destinations": st.lists(st.fixed_dictionaries({
         "location": st.fixed_dictionaries({"qualifier": st.just("buyer_assigned"),
                                            "value": _code(2, 8)}),
@@ -183,9 +269,13 @@ def orders(draw: st.DrawFn) -> PurchaseOrder:
         "dates": ({"role": "order", "value": draw(st.dates())}, *draw(_dates(ROLES))),
         "currency": draw(_opt(st.sampled_from(["USD", "EUR"]))),
         "references": draw(st.lists(st.fixed_dictionaries({
-            "qualifier": st.sampled_from(["department", "vendor_number", "contract"]),
+            "qualifier": st.sampled_from(["department", "vendor_number", "contract",
+                                          "ship_notice", "tracking"]),
             "value": _code(1, 30)}), max_size=3).map(tuple)),
         "parties": tuple(draw(_parties)),
+        "carrier": draw(_carrier),
+        "notes": draw(_notes),
+        "allowances_charges": tuple(draw(_charges)),
         "lines": tuple(lines),
         "totals": {"line_count": len(lines), "quantity": draw(_opt(_dec(0))),
                    "amount": draw(_opt(_dec(2, 10**7)))},
