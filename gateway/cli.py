@@ -22,6 +22,11 @@ generate RECORD.json --partner ID [--type TYPE]
 schemas [--check] [--out DIR]
     writes the JSON Schema and XSD of each canonical record into maps/canonical/ (or DIR);
     with --check writes nothing and exits 1 naming the files that differ from the models.
+archive verify [--data-dir DIR] [--archive DIR] [--database URL]
+    rehashes the archived bytes of every file the store records: prints each missing or
+    altered item and exits 1, or a summary and exit 0 (2 when there is no store).
+archive purge [--data-dir DIR] [--archive DIR] [--database URL]
+    deletes archived bytes past their partner's retention that nothing open still needs.
 """
 
 from __future__ import annotations
@@ -266,6 +271,116 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Any:
+    from gateway.service import Settings
+
+    st = Settings()
+    if getattr(args, "data_dir", None):
+        st.data_dir = Path(args.data_dir)
+    if getattr(args, "archive", None):
+        st.archive_dir = Path(args.archive)
+    if getattr(args, "database", None):
+        st.database = args.database
+    if getattr(args, "partners_dir", None):
+        st.partners_dir = Path(args.partners_dir)
+    return st
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gateway.service import serve
+
+    st = _settings(args)
+    st.workers = args.workers
+    st.tryton_url = args.tryton_url
+    st.erp = args.erp
+    return serve(st)
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from gateway.pipeline.ops import trace
+    from gateway.store.db import open_store
+
+    st = _settings(args)
+    store = open_store(st.database_url)
+    try:
+        chain = trace(store, args.key)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(chain, ensure_ascii=False, default=str))
+        return 0 if chain["items"] else 1
+    if not chain["items"]:
+        print(f"{args.key}: nothing found (a PO, invoice, ASN/BOL or control number, or a file "
+              "name)", file=sys.stderr)
+        return 1
+    for item in chain["items"]:
+        label = item.get("name") or item.get("number") or item.get("control_number") or \
+            item.get("idempotency_key") or ""
+        print(f"{item['kind']} {item['id']} {label} [{item['status']}]"
+              + (f" partner {item['partner']}" if item.get("partner") else ""))
+        if item["kind"] == "file":
+            print(f"    archive/{item['archive']} ({item['size']} bytes)")
+        if item.get("erp_ref"):
+            print(f"    ERP: {item['connector']} {item['erp_ref']}")
+        for e in item["events"]:
+            reason = f": {e['reason'].splitlines()[0]}" if e.get("reason") else ""
+            print(f"    {e['at']} {e['step']} {e['status']}{reason}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from gateway.errors import GatewayError
+    from gateway.pipeline.ops import replay, replay_parked
+    from gateway.service import build_context
+
+    ctx = build_context(_settings(args))
+    try:
+        if args.parked:
+            lines = replay_parked(ctx, args.partner)
+        elif args.item:
+            kind, _, num = args.item.rpartition(":")
+            if not num.isdigit():
+                print(f"{args.item}: give KIND:ID (file:12, transaction:40, delivery:7)",
+                      file=sys.stderr)
+                return 2
+            lines = [replay(ctx, kind or "file", int(num), args.from_step)]
+        else:
+            print("give an item (file:12, transaction:40, delivery:7) or --parked",
+                  file=sys.stderr)
+            return 2
+    except GatewayError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        ctx.store.close()
+    for line in lines:
+        print(line)
+    print(f"{len(lines)} item(s) queued; a running gateway (bin/serve) picks them up")
+    return 0
+
+
+def cmd_acks(args: argparse.Namespace) -> int:
+    from gateway.pipeline.ops import ack_report
+    from gateway.store.db import open_store
+
+    store = open_store(_settings(args).database_url)
+    try:
+        rows = ack_report(store, overdue_only=args.overdue)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for r in rows:
+        why = "; ".join(str(x) for x in r["reasons"]) if r["reasons"] else ""
+        print(f"{r['partner']} {r['set']} ISA/UNB {r['interchange_control_number']} group "
+              f"{r['group_control_number']} set {r['transaction_control_number']}: "
+              f"{r['status']} (sent {r['sent_at']}, due {r['due_at']}) {why}".rstrip())
+    print(f"{len(rows)} acknowledgement(s) " + ("overdue or rejected" if args.overdue
+                                                 else "tracked"))
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     from gateway.canonical import schemas
 
@@ -277,6 +392,67 @@ def cmd_schemas(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     for path in schemas.write(out):
         print(f"wrote {path}")
+    return 0
+
+
+def _archive_store(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """The store and archive of ``--database``/``--data-dir`` and ``--archive``; None (said
+    on stderr) when there is no migrated store there."""
+    from gateway.archive import Archive
+    from gateway.store.db import open_store
+
+    st = _settings(args)
+    if not st.database and not (st.data_dir / "gateway.db").is_file():
+        print(f"{st.data_dir}: no store here (gateway.db); give --data-dir or --database",
+              file=sys.stderr)
+        return None
+    store = open_store(st.database_url)
+    if store.revision() is None:
+        print(f"{store!r}: the store has no schema yet", file=sys.stderr)
+        store.close()
+        return None
+    return store, Archive(st.archive_dir)
+
+
+def cmd_archive_verify(args: argparse.Namespace) -> int:
+    from gateway.store.retention import verify_archive
+
+    found = _archive_store(args)
+    if found is None:
+        return 2
+    store, archive = found
+    try:
+        result = verify_archive(store, archive)
+    finally:
+        store.close()
+    for problem, ids in result.problems:
+        rows = ", ".join(map(str, ids[:10])) + (" …" if len(ids) > 10 else "")
+        print(f"{problem} [files.id {rows}]")
+    summary = (f"{result.items} archived item(s) ({result.bytes} bytes) of {result.rows} "
+               f"file row(s) checked under {archive.root}")
+    if result.problems:
+        print(f"{len(result.problems)} problem(s); {summary}", file=sys.stderr)
+        return 1
+    print(f"archive OK: {summary}")
+    return 0
+
+
+def cmd_archive_purge(args: argparse.Namespace) -> int:
+    from gateway.errors import GatewayError
+    from gateway.store.retention import purge
+
+    found = _archive_store(args)
+    if found is None:
+        return 2
+    store, archive = found
+    try:
+        result = purge(store, archive, datetime.now().replace(microsecond=0))
+    except GatewayError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(result)
     return 0
 
 
@@ -345,11 +521,52 @@ def build_parser() -> argparse.ArgumentParser:
     mt.add_argument("--cases-dir", default="fixtures/partners", help="the cases folder")
     mt.add_argument("--partners-dir", default="partners", help="the profiles folder")
     mt.set_defaults(func=cmd_map_test)
+    def place(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--data-dir", help="the gateway's data folder (default var/)")
+        sp.add_argument("--database", help="a database URL (default sqlite in the data folder)")
+        sp.add_argument("--archive", help="the archive root (default archive/)")
+        sp.add_argument("--partners-dir", help="the profiles folder (default partners/)")
+
+    sv = sub.add_parser("serve", help="run the gateway: watcher, pipeline workers, scheduler")
+    place(sv)
+    sv.add_argument("--workers", type=int, default=2, help="pipeline worker threads")
+    sv.add_argument("--tryton-url", help="deliver to Tryton for partners whose ERP is Tryton "
+                                         "(default: EDI_TRYTON_URL, else the file connector)")
+    sv.add_argument("--erp", choices=("file", "profile"), default="file",
+                    help="file: every partner to DIR/erp-out/ (Tryton partners to Tryton when "
+                         "a URL is given); profile: each partner's own [erp]")
+    sv.set_defaults(func=cmd_serve)
+    tr = sub.add_parser("trace", help="the whole chain of a PO, invoice, ASN or control number")
+    tr.add_argument("key")
+    tr.add_argument("--json", action="store_true",
+                    help='{"key", "items": [{"kind", "id", "status", "partner", "events"}]}')
+    place(tr)
+    tr.set_defaults(func=cmd_trace)
+    rp = sub.add_parser("replay", help="run parked or chosen items again")
+    rp.add_argument("item", nargs="?", help="KIND:ID: file:12, transaction:40, delivery:7")
+    rp.add_argument("--from-step", choices=("process", "send", "deliver"))
+    rp.add_argument("--parked", action="store_true", help="every parked item (of --partner)")
+    rp.add_argument("--partner")
+    place(rp)
+    rp.set_defaults(func=cmd_replay)
+    ak = sub.add_parser("acks", help="acknowledgements we wait for from partners")
+    ak.add_argument("--overdue", action="store_true", help="only the overdue and rejected")
+    ak.add_argument("--json", action="store_true")
+    place(ak)
+    ak.set_defaults(func=cmd_acks)
     sc = sub.add_parser("schemas", help="write the canonical records' JSON Schemas and XSDs")
     sc.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if the files differ from what the models give")
     sc.add_argument("--out", help="directory of the schema files (default maps/canonical/)")
     sc.set_defaults(func=cmd_schemas)
+    ar = sub.add_parser("archive", help="the audit archive: verify it, purge it")
+    asub = ar.add_subparsers(dest="archive_command", required=True)
+    for name, func, text in (
+            ("verify", cmd_archive_verify, "rehash the archived bytes of every file recorded"),
+            ("purge", cmd_archive_purge, "delete archived bytes past their retention")):
+        a = asub.add_parser(name, help=text)
+        place(a)
+        a.set_defaults(func=func)
     return p
 
 

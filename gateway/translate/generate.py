@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from gateway.acks.numbers import Kind
+from gateway.acks.numbers import ControlNumbers, Kind
 from gateway.canonical import RECORD_TYPES
 from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
@@ -29,6 +29,14 @@ EDIFACT_MESSAGES = {"purchase_order": "ORDERS", "order_acknowledgement": "ORDRSP
 
 def generate_file(path: Path, *, partner: str, record_type: str | None = None,
                   partners_dir: Path = Path("partners"), now: datetime | None = None) -> str:
+    record = load_record(path, record_type)
+    profile = PartnerRegistry.load(partners_dir).get(partner)
+    return generate_record(record, profile, ProfileNumbers(profile),
+                           now or datetime.now().replace(microsecond=0))
+
+
+def load_record(path: Path, record_type: str | None = None) -> BaseModel:
+    """A canonical record from a JSON file (its ``record_type``, or ``record_type``)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -38,14 +46,20 @@ def generate_file(path: Path, *, partner: str, record_type: str | None = None,
         raise GatewayError(f"unknown record type {kind!r} (give --type)",
                            code="generate.input")
     try:
-        record = RECORD_TYPES[kind].model_validate(data)
+        return RECORD_TYPES[kind].model_validate(data)
     except ValueError as exc:
         raise GatewayError(f"not a valid {kind}: {exc}", code="generate.input") from exc
-    profile = PartnerRegistry.load(partners_dir).get(partner)
+
+
+def generate_record(record: BaseModel, profile: PartnerProfile, numbers: ControlNumbers,
+                    now: datetime) -> str:
+    """The partner's EDI for ``record``: its map, envelope, syntax and version; control
+    numbers from ``numbers``; the map's checks first."""
+    kind = str(record.model_dump(include={"record_type"})["record_type"])
+    partner = profile.id
     if profile.syntax.x12 is None or "x12" not in profile.standards:
         if "edifact" in profile.standards:
-            return _edifact(record, EDIFACT_MESSAGES[kind], profile,
-                            now or datetime.now().replace(microsecond=0))
+            return _edifact(record, EDIFACT_MESSAGES[kind], profile, now, numbers)
         raise GatewayError(f"partner {partner} trades in neither X12 nor EDIFACT",
                            code="generate.no_map")
     set_id = X12_SETS[kind]
@@ -56,11 +70,11 @@ def generate_file(path: Path, *, partner: str, record_type: str | None = None,
     tmap = load_map(where)
     check(tmap, profile, record)
     group = group_from_profile(profile, FUNCTIONAL_IDS[set_id])
-    return generate_x12(record, tmap, envelope_from_profile(profile), group,
-                        ProfileNumbers(profile), now or datetime.now().replace(microsecond=0))
+    return generate_x12(record, tmap, envelope_from_profile(profile), group, numbers, now)
 
 
-def _edifact(record: BaseModel, message: str, profile: PartnerProfile, now: datetime) -> str:
+def _edifact(record: BaseModel, message: str, profile: PartnerProfile, now: datetime,
+             numbers: ControlNumbers) -> str:
     """One interchange in the partner's EDIFACT syntax and directory ([syntax.edifact])."""
     from gateway.edifact.writer import envelope_from_profile as edifact_envelope
     from gateway.translate.edifact_out import generate_edifact
@@ -72,8 +86,7 @@ def _edifact(record: BaseModel, message: str, profile: PartnerProfile, now: date
                            code="generate.no_map")
     tmap = load_map(where)
     check(tmap, profile, record)
-    return generate_edifact(record, tmap, edifact_envelope(profile), ProfileNumbers(profile),
-                            now)
+    return generate_edifact(record, tmap, edifact_envelope(profile), numbers, now)
 
 
 def check(tmap: TranslationMap, profile: PartnerProfile, record: BaseModel) -> None:

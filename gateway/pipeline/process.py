@@ -1,0 +1,378 @@
+"""The ``process`` step of an inbound file: envelope → partner → duplicates → validation → acks
+→ translation, recorded in one database transaction.
+
+The file's bytes come from the archive. Validation and the acks follow the partner's profile
+(its ack policy, control numbers from its sequences, its tolerance for UTF-8). Each accepted
+transaction set is translated through the partner's map as soon as it is validated (nothing of
+the file is kept but the records); the acks say what the implementation guide says, while a set
+that the map or a business check refuses is parked for a person to look at (the partner's
+syntax was right; the business content needs review), its siblings go on. An interchange whose
+sender is not the partner whose folder it came through, or that repeats one already received
+(same partner and control number within the duplicate window, or the same bytes), is recorded
+and acknowledged but not delivered again. A file that is not EDI at all is parked with the
+reason, the gateway carries on.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.errors import GatewayError
+from gateway.partners import PartnerProfile
+from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
+from gateway.pipeline.acks_in import parse as parse_ack
+from gateway.pipeline.context import Context, event
+from gateway.report import Defect, FileReport, InterchangeReport, TransactionReport
+from gateway.store.models import (
+    Ack,
+    BusinessKey,
+    Delivery,
+    Document,
+    File,
+    Group,
+    Interchange,
+    Transaction,
+    Work,
+)
+from gateway.store.sequences import DbControlNumbers
+from gateway.stream import Message
+from gateway.translate.inbound import translate_message
+from gateway.translate.mapfile import MAPS, MapError, TranslationMap, load_map
+from gateway.translate.run import _map_path, partner_map
+from gateway.validate.run import Options, validate_file
+
+KEY_FIELDS = {"purchase_order": "po", "order_acknowledgement": "po_ack", "ship_notice": "asn",
+              "invoice": "invoice"}
+
+
+@dataclass
+class _Outcome:
+    """What translation made of one set (kept until the rows are written)."""
+
+    partner: str | None
+    record: Any = None
+    map_name: str | None = None
+    problems: list[Defect] = field(default_factory=list)  # rejections by the map or checks
+    warnings: list[Defect] = field(default_factory=list)
+    acks: list[AckResult] | None = None  # an inbound 997/999/CONTRL: what it answers
+
+
+def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> None:
+    """``replay``: the file was processed before (a person asked to run it again, say after
+    fixing a map): its earlier rows are kept as history, no ack is sent again, and a document
+    whose delivery is already done is not delivered again."""
+    data = ctx.archive.get(f.sha256)
+    profile = _file_partner(ctx, f, data)
+    if isinstance(profile, str):  # the reason nobody can take this file
+        f.status, f.reason = "parked", profile
+        event(s, ctx, "file", f.id, "envelope", "parked", profile)
+        return
+    f.partner_id = profile.id
+    if replay:
+        s.execute(update(Interchange).where(Interchange.file_id == f.id)
+                  .values(status="replaced"))
+    maps: dict[str, TranslationMap] = {}
+    outcomes: dict[int, _Outcome] = {}
+    senders: dict[int, str | None] = {}
+
+    def on_message(msg: Message) -> None:
+        ix = msg.interchange
+        if ix.offset not in senders:
+            senders[ix.offset] = _sender_partner(ctx, ix)
+        who = senders[ix.offset]
+        out = outcomes[msg.report.offset] = _Outcome(who)
+        if msg.report.status != "accepted" or who != profile.id:
+            return
+        if msg.report.set_id in ACK_SETS:
+            out.acks = parse_ack(msg)
+            return
+        _translate(ctx, profile, msg, out, maps)
+
+    opts = Options(policy=profile.acks.policy, tolerant_charset=profile.acks.tolerant_charset,
+                   numbers=DbControlNumbers(ctx.store, profile.id,
+                                            profile.control_numbers).within(s),
+                   now=ctx.clock(), on_message=on_message)
+    report = validate_file(io.BytesIO(data), opts, name=f.name)
+    event(s, ctx, "file", f.id, "validated", "ok" if report.all_accepted else "error",
+          _summary(report))
+    if report.unreadable or not report.interchanges:
+        reason = "; ".join(d.message for d in report.errors) or "no interchange in the file"
+        f.status, f.reason = "parked", reason
+        event(s, ctx, "file", f.id, "envelope", "parked", reason)
+        _queue_acks(ctx, s, f, profile, report, {})
+        return
+    ix_rows = _record_tree(ctx, s, f, profile, report, outcomes, senders)
+    if replay:
+        event(s, ctx, "file", f.id, "acknowledged", "ok", "replayed: acks not sent again")
+    else:
+        _queue_acks(ctx, s, f, profile, report, ix_rows)
+    f.status = "processed"
+    event(s, ctx, "file", f.id, "processed", "ok")
+
+
+def _file_partner(ctx: Context, f: File, data: bytes) -> PartnerProfile | str:
+    if f.partner_id is not None:
+        if f.partner_id not in ctx.registry:
+            return f"no partner profile {f.partner_id!r}"
+        return ctx.registry.get(f.partner_id)
+    env = validate_file(io.BytesIO(data), Options(envelope_only=True, acks=False), name=f.name)
+    if not env.interchanges:
+        return "; ".join(d.message for d in env.errors) or "not an EDI file"
+    try:
+        return ctx.registry.resolve(env.interchanges[0], source=f.name)
+    except GatewayError as exc:
+        return exc.message
+
+
+def _sender_partner(ctx: Context, ix: InterchangeReport) -> str | None:
+    try:
+        return ctx.registry.resolve(ix).id
+    except GatewayError:
+        return None
+
+
+def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcome,
+               maps: dict[str, TranslationMap]) -> None:
+    set_id = msg.report.set_id
+    try:
+        where = partner_map(profile, set_id, _map_path(msg).parent.name, "inbound")
+    except GatewayError as exc:
+        out.problems.append(Defect(exc.code, exc.message))
+        return
+    out.map_name = where.relative_to(MAPS.parent).with_suffix("").as_posix() \
+        if where.is_relative_to(MAPS.parent) else str(where)
+    if not where.is_file():
+        out.problems.append(Defect("translate.no_map", f"no map for {set_id} ({where.name})"))
+        return
+    try:
+        tmap = maps.get(str(where)) or maps.setdefault(str(where), load_map(where))
+    except MapError as exc:
+        out.problems.append(Defect(exc.code, exc.message))
+        return
+    before = len(msg.report.errors)
+    record = translate_message(msg, tmap, checks=profile.checks, orders=_orders(ctx))
+    added = msg.report.errors[before:]
+    del msg.report.errors[before:]  # the ack says what the guide says; see the docstring
+    out.problems = [d for d in added if not d.warning]
+    out.warnings = [d for d in added if d.warning]
+    out.record = record
+
+
+def _orders(ctx: Context) -> Any:
+    """Purchase orders by number, for the checks against the PO: ours that we sent."""
+    from gateway.canonical import PurchaseOrder
+
+    def find(number: str) -> PurchaseOrder | None:
+        with ctx.store.session() as s:
+            row = s.scalars(select(Document).where(
+                Document.type == "purchase_order", Document.number == number,
+                Document.direction == "out").order_by(Document.id.desc())).first()
+            return PurchaseOrder.model_validate(row.record) if row is not None else None
+
+    return find
+
+
+def _summary(report: FileReport) -> str:
+    t = report.totals
+    return (f"{t.get('interchanges', 0)} interchange(s), {t.get('sets', 0)} set(s), "
+            f"{t.get('sets_rejected', 0)} rejected")
+
+
+def _record_tree(ctx: Context, s: Session, f: File, profile: PartnerProfile,
+                 report: FileReport, outcomes: dict[int, _Outcome],
+                 senders: dict[int, str | None]) -> dict[int, Interchange]:
+    now = ctx.clock()
+    rows: dict[int, Interchange] = {}
+    same_bytes = s.scalars(select(File.id).where(
+        File.sha256 == f.sha256, File.direction == "in", File.id != f.id,
+        File.status == "processed")).first()
+    for n, ix in enumerate(report.interchanges, start=1):
+        sender = senders[ix.offset] if ix.offset in senders else _sender_partner(ctx, ix)
+        row = Interchange(file_id=f.id, seq=n, direction="in", partner_id=profile.id,
+                          standard=ix.standard, sender=ix.sender or "",
+                          receiver=ix.receiver or "", control_number=ix.control_number,
+                          status=ix.status, defects=[d.to_json() for d in ix.errors],
+                          received_at=now)
+        s.add(row)
+        s.flush()
+        rows[ix.offset] = row
+        _key(s, ix.control_number, "control", profile.id, "interchange", row.id)
+        if sender != profile.id:
+            row.status = "parked"
+            why = (f"sender {ix.sender} is {'partner ' + sender if sender else 'unknown'}, "
+                   f"not {profile.id} whose folder the file came through")
+            event(s, ctx, "interchange", row.id, "partner", "parked", why)
+            continue
+        dup = _duplicate(ctx, s, row, same_bytes)
+        if dup is not None:
+            row.status, row.duplicate_of = "duplicate", dup
+            event(s, ctx, "interchange", row.id, "duplicate", "duplicate",
+                  f"same as interchange {dup}: acknowledged again, not delivered again")
+        else:
+            event(s, ctx, "interchange", row.id, "envelope", "ok" if not ix.rejected_itself
+                  else "error", "; ".join(d.message for d in ix.errors) or None)
+        for g in ix.groups:
+            grow = Group(interchange_id=row.id, functional_id=g.functional_id,
+                         control_number=g.control_number, version=g.version, status=g.status)
+            s.add(grow)
+            s.flush()
+            for t in g.transactions:
+                _record_set(ctx, s, f, profile, row, grow, g.rejected_itself, t,
+                            outcomes.get(t.offset))
+    return rows
+
+
+def _duplicate(ctx: Context, s: Session, row: Interchange, same_bytes: int | None) -> int | None:
+    since = ctx.clock() - ctx.duplicate_window
+    found = s.scalars(select(Interchange.id).where(
+        Interchange.partner_id == row.partner_id, Interchange.direction == "in",
+        Interchange.control_number == row.control_number, Interchange.file_id != row.file_id,
+        # a resend of a rejected or parked interchange is the partner's correction
+        Interchange.status.not_in(("duplicate", "parked", "rejected", "replaced")),
+        Interchange.received_at >= since).order_by(Interchange.id)).first()
+    if found is not None:
+        return found
+    if same_bytes is not None:
+        return s.scalars(select(Interchange.id).where(
+            Interchange.file_id == same_bytes, Interchange.seq == row.seq)).first()
+    return None
+
+
+def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: Interchange,
+                g: Group, group_rejected: bool, t: TransactionReport,
+                out: _Outcome | None) -> None:
+    status = "rejected" if group_rejected or t.status != "accepted" else "accepted"
+    tx = Transaction(interchange_id=ix.id, group_id=g.id, set_id=t.set_id,
+                     control_number=t.control_number, status=status,
+                     defects=[d.to_json() for d in t.errors], offset=t.offset)
+    s.add(tx)
+    s.flush()
+    _key(s, t.control_number, "control", profile.id, "transaction", tx.id)
+    if status == "rejected":
+        tx.reason = "; ".join(d.message for d in t.errors if not d.warning) or \
+            "its group was rejected"
+        event(s, ctx, "transaction", tx.id, "validated", "parked", tx.reason)
+        return
+    event(s, ctx, "transaction", tx.id, "validated", "ok")
+    if ix.status == "duplicate":
+        tx.status = "duplicate"
+        return
+    if out is not None and out.acks is not None:
+        ack = Ack(direction="in", type=t.set_id, partner_id=profile.id, file_id=f.id,
+                  interchange_id=ix.id, control_number=t.control_number,
+                  created_at=ctx.clock())
+        s.add(ack)
+        s.flush()
+        n = reconcile(s, profile.id, out.acks, ack.id, ctx.clock())
+        tx.status = "reconciled"
+        event(s, ctx, "transaction", tx.id, "reconciled", "ok",
+              f"{t.set_id} answers {n} set(s) we sent")
+        return
+    if out is None or out.record is None:
+        problems = out.problems if out else [Defect("translate.missing", "not translated")]
+        tx.status = "parked"
+        tx.reason = "; ".join(d.message for d in problems)
+        tx.defects = tx.defects + [d.to_json() for d in problems]
+        event(s, ctx, "transaction", tx.id, "translated", "parked", tx.reason)
+        return
+    record = out.record
+    doc = Document(direction="in", transaction_id=tx.id, file_id=f.id, partner_id=profile.id,
+                   type=record.record_type, number=_number(record),
+                   record=record.model_dump(mode="json"), map_name=out.map_name,
+                   status="translated", warnings=[d.to_json() for d in out.warnings],
+                   created_at=ctx.clock())
+    s.add(doc)
+    s.flush()
+    tx.status = "translated"
+    event(s, ctx, "transaction", tx.id, "translated", "ok",
+          f"{record.record_type} {doc.number}" + (f"; {len(out.warnings)} warning(s): " +
+                                                 "; ".join(d.message for d in out.warnings)
+                                                 if out.warnings else ""))
+    for key, kind in _business_keys(record):
+        _key(s, key, kind, profile.id, "document", doc.id)
+    key = f"{profile.id}:{ix.control_number}:{g.control_number}:{t.control_number}"
+    d = s.scalars(select(Delivery).where(Delivery.idempotency_key == key)).first()
+    if d is not None and d.status == "delivered":  # a replay: the ERP has it already
+        doc.status = "delivered"
+        event(s, ctx, "transaction", tx.id, "deliver", "ok",
+              f"delivered before as delivery {d.id} ({d.erp_ref}); not again")
+        return
+    if d is None:
+        d = Delivery(document_id=doc.id, connector=_connector_name(profile, record.record_type),
+                     idempotency_key=key, status="pending", attempts=0)
+        s.add(d)
+        s.flush()
+    else:  # a replay of a parked or pending delivery: it carries the new document now
+        d.document_id, d.status, d.message = doc.id, "pending", None
+    s.add(Work(item_kind="delivery", item_id=d.id, step="deliver", partner_id=profile.id,
+               not_before=ctx.clock()))
+
+
+def _number(record: Any) -> str | None:
+    return getattr(record, "number", None)
+
+
+def _business_keys(record: Any) -> list[tuple[str, str]]:
+    keys = []
+    if getattr(record, "number", None):
+        keys.append((record.number, KEY_FIELDS.get(record.record_type, "document")))
+    order = getattr(record, "order_number", None)
+    if order:
+        keys.append((order, "po"))
+    for o in getattr(record, "orders", ()) or ():
+        keys.append((o.order_number, "po"))
+    bol = getattr(record, "bill_of_lading", None)
+    if bol:
+        keys.append((bol, "bol"))
+    return keys
+
+
+def _connector_name(profile: PartnerProfile, doc_type: str) -> str:
+    return profile.erp.connector if profile.erp is not None else "file"
+
+
+def _key(s: Session, key: str | None, kind: str, partner: str | None, item_kind: str,
+         item_id: int) -> None:
+    if key:
+        s.add(BusinessKey(key=key, kind=kind, partner_id=partner, item_kind=item_kind,
+                          item_id=item_id))
+
+
+def _queue_acks(ctx: Context, s: Session, f: File, profile: PartnerProfile, report: FileReport,
+                ix_rows: dict[int, Interchange]) -> None:
+    """Archive every ack the validation rendered and queue it for the partner's outbound
+    folder (written after this transaction commits: the ``send`` step)."""
+    for n, ack in enumerate(report.acks, start=1):
+        data = ack.text.encode("latin-1", "replace")
+        item = ctx.archive.put(data)
+        answered = next((r for off, r in ix_rows.items()
+                         if r.control_number == ack.interchange_control_number), None)
+        name = f"{f.id:08d}-{n}-{ack.type}-{ack.interchange_control_number or 'file'}.edi"
+        out = File(direction="out", kind="ack", partner_id=profile.id, name=name,
+                   source="pipeline", sha256=item.sha256, size=item.size,
+                   received_at=ctx.clock(), status="archived", settings=dict(f.settings))
+        s.add(out)
+        s.flush()
+        row = Ack(direction="out", type=ack.type, partner_id=profile.id, file_id=out.id,
+                  interchange_id=answered.id if answered else None,
+                  control_number=_ack_control(ack.text), created_at=ctx.clock())
+        s.add(row)
+        event(s, ctx, "file", f.id, "acknowledged", "ok", f"{ack.type} {name}")
+        _key(s, row.control_number, "ack", profile.id, "file", out.id)
+        s.add(Work(item_kind="file", item_id=out.id, step="send", partner_id=profile.id,
+                   not_before=ctx.clock()))
+
+
+def _ack_control(text: str) -> str | None:
+    if text.startswith("ISA") and len(text) > 105:
+        return text[90:99]
+    if text.startswith(("UNA", "UNB")):
+        body = text[9:] if text.startswith("UNA") else text
+        parts = body.split("'")[0].split("+")
+        return parts[5] if len(parts) > 5 else None
+    return None

@@ -1,0 +1,41 @@
+"""The versions of the settings an item is processed with: a content hash of the partner's
+profile and of every map it names, recorded with each archived file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from gateway.partners import PartnerRegistry
+from gateway.partners.profile import document_standard
+from gateway.translate.mapfile import map_for, map_path
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def versions(registry: PartnerRegistry, partner_id: str | None) -> dict[str, object]:
+    if partner_id is None or partner_id not in registry:
+        return {}
+    profile = registry.get(partner_id)
+    out: dict[str, object] = {"profile": _hash(profile.model_dump_json().encode())}
+    maps: dict[str, str] = {}
+    for doc, route in profile.documents.items():
+        if route.map:
+            path = map_path(route.map)
+        else:
+            std = document_standard(doc)
+            syntax = getattr(profile.syntax, std, None)
+            version = getattr(syntax, "version", None) or getattr(syntax, "directory", "")
+            path = map_for(std, str(version), doc)
+        maps[doc] = _file_hash(path)
+    out["maps"] = maps
+    return out
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return _hash(path.read_bytes())
+    except OSError:
+        return "missing"

@@ -1,0 +1,157 @@
+"""``edi-gateway serve`` (what ``bin/serve`` runs): the store, the archive, the partners, the
+drop-folder watcher, the pipeline workers and the scheduler, wired together.
+
+Layout under the data directory (default ``var/``): ``gateway.db`` (SQLite, unless
+``--database`` names another URL), ``partners/<id>/inbound/`` (drop files here),
+``partners/<id>/outbound/`` (acks and outbound EDI appear here), ``erp-out/`` (the file
+connector's default folder). The archive root defaults to ``archive/`` in the checkout.
+
+ERP connectors: by default every partner's documents go to the file connector
+(``DIR/erp-out/``), so a fresh clone runs without an ERP. With a Tryton URL (``--tryton-url``
+or ``EDI_TRYTON_URL``) the partners whose ``[erp]`` is Tryton go to Tryton; with
+``--erp profile`` every partner's own ``[erp]`` table is used (webhook, SQL staging table,
+file folder, Tryton), and a connector that cannot be built (a missing secret) stops the start.
+
+Ctrl-C (SIGINT) or SIGTERM stops it cleanly: the watcher and workers finish their current
+step and the scheduler shuts down. A restart resumes every item where it stopped (the queue is
+in the database; claims of a killed process expire).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gateway.archive import Archive
+from gateway.erp import Connector
+from gateway.partners import PartnerProfile, PartnerRegistry
+from gateway.pipeline.context import Context
+from gateway.pipeline.ingest import ingest
+from gateway.pipeline.worker import Worker
+from gateway.store.db import open_store
+
+log = logging.getLogger("gateway.service")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Settings:
+    data_dir: Path = ROOT / "var"
+    archive_dir: Path = ROOT / "archive"
+    partners_dir: Path = ROOT / "partners"
+    database: str | None = None  # default sqlite:///<data_dir>/gateway.db
+    workers: int = 2
+    tryton_url: str | None = None
+    erp: str = "file"  # "file": the file connector unless Tryton is configured; "profile"
+    scan_interval: float = 0.5
+    stable_for: float = 1.0
+    scheduler: bool = True
+
+    @property
+    def database_url(self) -> str:
+        return self.database or f"sqlite:///{self.data_dir / 'gateway.db'}"
+
+
+def build_context(settings: Settings) -> Context:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.database_url)
+    store.migrate()
+    registry = PartnerRegistry.load(settings.partners_dir)
+    connectors: dict[tuple[str, str], Connector] = {}
+
+    def connector_for(profile: PartnerProfile, doc_type: str) -> Connector:
+        key = (profile.id, doc_type)
+        if key not in connectors:
+            connectors[key] = _connector(profile, settings)
+        return connectors[key]
+
+    for p in registry:
+        for box in ("inbound", "outbound", "send"):
+            (settings.data_dir / "partners" / p.id / box).mkdir(parents=True, exist_ok=True)
+        if settings.erp == "profile":
+            connector_for(p, "purchase_order")  # fail at start, not at the first delivery
+    return Context(store=store, archive=Archive(settings.archive_dir), registry=registry,
+                   data_dir=settings.data_dir, connector_for=connector_for)
+
+
+def _connector(profile: PartnerProfile, settings: Settings) -> Connector:
+    from gateway.erp.factory import connector_for
+
+    erp = profile.erp
+    if erp is not None and erp.connector == "tryton":
+        url = settings.tryton_url or os.environ.get("EDI_TRYTON_URL")
+        if url:
+            return connector_for(erp.model_copy(update={"url": url}), settings.data_dir)
+        if settings.erp == "profile":
+            return connector_for(erp, settings.data_dir)
+    elif erp is not None and settings.erp == "profile":
+        return connector_for(erp, settings.data_dir)
+    return connector_for(None, settings.data_dir)
+
+
+class Gateway:
+    """The running gateway; ``start`` returns once everything runs, ``stop`` ends it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ctx = build_context(settings)
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.scheduler: Any = None
+
+    def take(self, data: bytes, name: str, partner: str) -> int:
+        if partner not in self.ctx.registry:
+            raise ValueError(f"no partner profile {partner!r} for folder partners/{partner}")
+        return ingest(self.ctx, data, name=name, source="folder", partner_id=partner)
+
+    def start(self) -> None:
+        from transports.folder import FolderWatcher
+
+        s = self.settings
+        watcher = FolderWatcher(s.data_dir / "partners", self.take, stable_for=s.stable_for)
+        self._thread("watcher", lambda: watcher.run_until(self.stop_event, s.scan_interval))
+        for n in range(s.workers):
+            w = Worker(self.ctx, f"{os.getpid()}-w{n}")
+            self._thread(f"worker-{n}", lambda w=w: w.run_until(self.stop_event))
+        if s.scheduler:
+            from gateway.scheduler import start_scheduler
+
+            self.scheduler = start_scheduler(self.ctx, s.database_url)
+
+    def _thread(self, name: str, target: Any) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(timeout=30)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        self.ctx.store.close()
+
+
+def serve(settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    gw = Gateway(settings)
+    done = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        done.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    gw.start()
+    log.info("gateway running: drop files into %s/partners/<partner>/inbound/",
+             settings.data_dir)
+    done.wait()
+    gw.stop()
+    log.info("stopped")
+    return 0

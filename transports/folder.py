@@ -1,0 +1,91 @@
+"""The drop folder: ``DIR/partners/<partner-id>/inbound/``, watched by rescanning.
+
+A file is picked up only when it is complete: names that start with "." or end in ``.tmp``,
+``.part`` or ``.partial`` are ignored (producers write under such a name and rename, which is
+atomic on one filesystem), and any other file must keep the same size and modification time
+for ``stable_for`` seconds across scans (producers that write in place, copies over NFS/SMB
+where no inotify event comes). Once the bytes are ingested (archived, fsynced, recorded) the
+file is removed; if ingesting fails the file stays where it is and the next scan tries again,
+so the partner's file is never lost. Scanning instead of inotify also covers files present at
+start-up and overflowing event queues, which an inotify watcher needs a rescan for anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger("transports.folder")
+
+IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".filepart")
+
+Ingest = Callable[[bytes, str, str], int]  # (data, name, partner id) -> file id
+
+
+class FolderWatcher:
+    def __init__(self, root: Path, ingest: Ingest, *, stable_for: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.root = root  # DIR/partners
+        self.ingest = ingest
+        self.stable_for = stable_for
+        self.clock = clock
+        self._seen: dict[Path, tuple[int, int, float]] = {}  # path -> size, mtime_ns, since
+
+    def scan(self) -> list[int]:
+        """One pass over every partner's inbound folder; the ids of the files ingested."""
+        done: list[int] = []
+        now = self.clock()
+        present: set[Path] = set()
+        for inbound in sorted(self.root.glob("*/inbound")):
+            partner = inbound.parent.name
+            for entry in sorted(os.scandir(inbound), key=lambda e: e.name):
+                if not entry.is_file(follow_symlinks=False) or _ignored(entry.name):
+                    continue
+                path = Path(entry.path)
+                present.add(path)
+                st = entry.stat(follow_symlinks=False)
+                key = (st.st_size, st.st_mtime_ns)
+                seen = self._seen.get(path)
+                if seen is None or seen[:2] != key:
+                    self._seen[path] = (*key, now)
+                    if self.stable_for > 0:
+                        continue
+                elif now - seen[2] < self.stable_for:
+                    continue
+                fid = self._take(path, partner)
+                if fid is not None:
+                    done.append(fid)
+        for gone in set(self._seen) - present:
+            del self._seen[gone]
+        return done
+
+    def _take(self, path: Path, partner: str) -> int | None:
+        try:
+            data = path.read_bytes()
+            fid = self.ingest(data, path.name, partner)
+        except Exception:  # noqa: BLE001 - keep the file, say why, try again next scan
+            log.exception("could not take %s; it stays for the next scan", path)
+            return None
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        self._seen.pop(path, None)
+        log.info("took %s (file %d)", path, fid)
+        return fid
+
+    def run_until(self, stop: threading.Event, interval: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                self.scan()
+            except Exception:  # noqa: BLE001 - a folder vanished mid-scan: next time
+                log.exception("scan of %s", self.root)
+            stop.wait(interval)
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name.lower().endswith(IGNORED_SUFFIXES)
