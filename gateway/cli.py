@@ -293,6 +293,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     st.workers = args.workers
     st.tryton_url = args.tryton_url
     st.erp = args.erp
+    st.scan_interval, st.stable_for = args.scan_interval, args.stable_for
+    st.claim_seconds = args.claim_seconds
     return serve(st)
 
 
@@ -532,6 +534,11 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--workers", type=int, default=2, help="pipeline worker threads")
     sv.add_argument("--tryton-url", help="deliver to Tryton for partners whose ERP is Tryton "
                                          "(default: EDI_TRYTON_URL, else the file connector)")
+    sv.add_argument("--scan-interval", type=float, default=0.5, help="seconds between scans")
+    sv.add_argument("--stable-for", type=float, default=1.0,
+                    help="seconds a dropped file must stay unchanged before it is taken")
+    sv.add_argument("--claim-seconds", type=float, default=300.0,
+                    help="after this a step a killed process held is run again")
     sv.add_argument("--erp", choices=("file", "profile"), default="file",
                     help="file: every partner to DIR/erp-out/ (Tryton partners to Tryton when "
                          "a URL is given); profile: each partner's own [erp]")

@@ -24,6 +24,7 @@ import os
 import signal
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ class Settings:
     erp: str = "file"  # "file": the file connector unless Tryton is configured; "profile"
     scan_interval: float = 0.5
     stable_for: float = 1.0
+    claim_seconds: float = 300.0  # a killed worker's step is taken up again after this
     scheduler: bool = True
 
     @property
@@ -76,7 +78,8 @@ def build_context(settings: Settings) -> Context:
         if settings.erp == "profile":
             connector_for(p, "purchase_order")  # fail at start, not at the first delivery
     return Context(store=store, archive=Archive(settings.archive_dir), registry=registry,
-                   data_dir=settings.data_dir, connector_for=connector_for)
+                   data_dir=settings.data_dir, connector_for=connector_for,
+                   claim_for=timedelta(seconds=settings.claim_seconds))
 
 
 def _connector(profile: PartnerProfile, settings: Settings) -> Connector:

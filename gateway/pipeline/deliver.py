@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gateway.canonical import RECORD_TYPES
 from gateway.erp import Delivery as ErpDelivery
 from gateway.erp import Rejected, Retry
+from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
 from gateway.store.models import Delivery, Document, File, Interchange, Transaction
 
@@ -53,6 +54,7 @@ def deliver(ctx: Context, s: Session, d: Delivery) -> Later | None:
     record = RECORD_TYPES[doc.type].model_validate(doc.record)
     context = _context(s, doc)
     connector = ctx.connector_for(profile, doc.type)
+    d.connector = connector.name
     d.attempts += 1
     try:
         receipt = connector.deliver(ErpDelivery(d.idempotency_key, profile.id, doc.type, record,
@@ -66,6 +68,7 @@ def deliver(ctx: Context, s: Session, d: Delivery) -> Later | None:
     except Rejected as exc:
         _park(ctx, s, d, doc, f"the ERP refused it: {exc}")
         return None
+    crash_point("deliver-after-erp")
     d.status, d.erp_ref, d.delivered_at = "delivered", receipt.erp_ref, ctx.clock()
     d.message = receipt.message or (None if receipt.created else "already in the ERP")
     doc.status = "delivered"

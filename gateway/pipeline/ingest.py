@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
 from gateway.store.models import File, Work
 
@@ -19,6 +20,7 @@ def ingest(ctx: Context, data: bytes, *, name: str, source: str,
            partner_id: str | None = None) -> int:
     """Archive ``data`` and queue it for processing; the new ``files.id``."""
     item = ctx.archive.put(data)
+    crash_point("ingest-after-archive")
     now = ctx.clock()
     profile = ctx.registry.get(partner_id) if partner_id else None
     keep = None
@@ -34,7 +36,9 @@ def ingest(ctx: Context, data: bytes, *, name: str, source: str,
         event(s, ctx, "file", f.id, "archived", "ok", item.sha256)
         s.add(Work(item_kind="file", item_id=f.id, step="process", partner_id=partner_id,
                    not_before=now))
-        return f.id
+        fid = f.id
+    crash_point("ingest-after-commit")
+    return fid
 
 
 def settings_of(ctx: Context, partner_id: str | None) -> dict[str, object]:

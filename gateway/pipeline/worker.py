@@ -22,6 +22,7 @@ import traceback
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
 from gateway.pipeline.deliver import Later, deliver, send
 from gateway.pipeline.process import process_file
@@ -77,6 +78,7 @@ class Worker:
                 w.claimed_by = w.claimed_until = None
             else:
                 s.delete(w)
+            crash_point(f"{w.step}-before-commit")
 
     def _step(self, s: Session, w: Work) -> Later | None:
         if w.step in ("process", "reprocess"):
