@@ -79,6 +79,7 @@ class Worker:
             else:
                 s.delete(w)
             crash_point(f"{w.step}-before-commit")
+            log.info("%s ran %s %s %d", self.name, w.step, w.item_kind, w.item_id)
 
     def _step(self, s: Session, w: Work) -> Later | None:
         if w.step in ("process", "reprocess"):
