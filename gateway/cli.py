@@ -361,6 +361,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send(args: argparse.Namespace) -> int:
+    from gateway.errors import GatewayError
+    from gateway.pipeline.outbound import queue_record
+    from gateway.service import build_context
+    from gateway.translate.generate import load_record
+
+    ctx = build_context(_settings(args))
+    try:
+        fid = queue_record(ctx, load_record(Path(args.record), args.type), args.partner,
+                           source="cli")
+    except GatewayError as exc:
+        print(f"{args.record}: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        ctx.store.close()
+    print(f"{args.record}: queued as outbound file {fid} for {args.partner}; a running gateway "
+          f"writes it to partners/{args.partner}/outbound/")
+    return 0
+
+
 def cmd_acks(args: argparse.Namespace) -> int:
     from gateway.pipeline.ops import ack_report
     from gateway.store.db import open_store
@@ -556,6 +576,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--partner")
     place(rp)
     rp.set_defaults(func=cmd_replay)
+    se = sub.add_parser("send", help="queue a canonical record (JSON) as EDI for a partner")
+    se.add_argument("record")
+    se.add_argument("--partner", required=True)
+    se.add_argument("--type", choices=("purchase_order", "order_acknowledgement",
+                                       "ship_notice", "invoice"))
+    place(se)
+    se.set_defaults(func=cmd_send)
     ak = sub.add_parser("acks", help="acknowledgements we wait for from partners")
     ak.add_argument("--overdue", action="store_true", help="only the overdue and rejected")
     ak.add_argument("--json", action="store_true")

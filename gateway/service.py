@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from gateway.archive import Archive
+from gateway.archive import Archive, ArchiveError
 from gateway.erp import Connector
+from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
 from gateway.pipeline.context import Context
 from gateway.pipeline.ingest import ingest
@@ -89,12 +91,24 @@ def _connector(profile: PartnerProfile, settings: Settings) -> Connector:
     if erp is not None and erp.connector == "tryton":
         url = settings.tryton_url or os.environ.get("EDI_TRYTON_URL")
         if url:
-            return connector_for(erp.model_copy(update={"url": url}), settings.data_dir)
+            return connector_for(erp.model_copy(update=tryton_override(url)), settings.data_dir)
         if settings.erp == "profile":
             return connector_for(erp, settings.data_dir)
     elif erp is not None and settings.erp == "profile":
         return connector_for(erp, settings.data_dir)
     return connector_for(None, settings.data_dir)
+
+
+def tryton_override(url: str) -> dict[str, Any]:
+    """``http://[USER@]HOST:PORT/[DATABASE]`` → the TrytonErp fields it sets (the password
+    stays in the environment variable the profile names)."""
+    u = urlsplit(url)
+    out: dict[str, Any] = {"url": f"{u.scheme}://{u.hostname}:{u.port or 8000}/"}
+    if u.username:
+        out["user"] = u.username
+    if u.path.strip("/"):
+        out["database"] = u.path.strip("/")
+    return out
 
 
 class Gateway:
@@ -108,15 +122,36 @@ class Gateway:
         self.scheduler: Any = None
 
     def take(self, data: bytes, name: str, partner: str) -> int:
-        if partner not in self.ctx.registry:
-            raise ValueError(f"no partner profile {partner!r} for folder partners/{partner}")
-        return ingest(self.ctx, data, name=name, source="folder", partner_id=partner)
+        """A file dropped into ``partners/<id>/inbound/`` (a folder without a profile: the
+        partner is looked up from the envelope)."""
+        known = partner if partner in self.ctx.registry else None
+        return ingest(self.ctx, data, name=name, source=f"folder:{partner}", partner_id=known)
+
+    def send(self, data: bytes, name: str, partner: str) -> int:
+        """A canonical record (JSON) from the ERP, dropped into ``partners/<id>/send/``."""
+        import json
+
+        from gateway.canonical import RECORD_TYPES
+        from gateway.pipeline.outbound import queue_record
+
+        doc = json.loads(data)
+        kind = doc.get("record_type") if isinstance(doc, dict) else None
+        if kind not in RECORD_TYPES:
+            raise ValueError(f"{name}: not a canonical record (no record_type)")
+        record = RECORD_TYPES[kind].model_validate(doc)
+        try:
+            return queue_record(self.ctx, record, partner, source="folder")
+        except ArchiveError:
+            raise  # the file stays for the next scan
+        except GatewayError as exc:  # the map, the checks or the profile refuse it
+            raise ValueError(f"{name}: {exc.code}: {exc.message}") from exc
 
     def start(self) -> None:
         from transports.folder import FolderWatcher
 
         s = self.settings
-        watcher = FolderWatcher(s.data_dir / "partners", self.take, stable_for=s.stable_for)
+        watcher = FolderWatcher(s.data_dir / "partners", self.take, stable_for=s.stable_for,
+                                send=self.send)
         self._thread("watcher", lambda: watcher.run_until(self.stop_event, s.scan_interval))
         for n in range(s.workers):
             w = Worker(self.ctx, f"{os.getpid()}-w{n}")

@@ -6,7 +6,9 @@ atomic on one filesystem), and any other file must keep the same size and modifi
 for ``stable_for`` seconds across scans (producers that write in place, copies over NFS/SMB
 where no inotify event comes). Once the bytes are ingested (archived, fsynced, recorded) the
 file is removed; if ingesting fails the file stays where it is and the next scan tries again,
-so the partner's file is never lost. Scanning instead of inotify also covers files present at
+so the partner's file is never lost. ``DIR/partners/<id>/send/`` takes canonical records (JSON)
+from the ERP to send to the partner the same way; one that can never be sent (not a record,
+or one the partner's map or checks refuse) is moved to ``send/failed/`` with the reason. Scanning instead of inotify also covers files present at
 start-up and overflowing event queues, which an inotify watcher needs a rescan for anyway.
 """
 
@@ -28,9 +30,10 @@ Ingest = Callable[[bytes, str, str], int]  # (data, name, partner id) -> file id
 
 class FolderWatcher:
     def __init__(self, root: Path, ingest: Ingest, *, stable_for: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, send: Ingest | None = None) -> None:
         self.root = root  # DIR/partners
         self.ingest = ingest
+        self.send = send  # canonical records to send, from DIR/partners/<id>/send/
         self.stable_for = stable_for
         self.clock = clock
         self._seen: dict[Path, tuple[int, int, float]] = {}  # path -> size, mtime_ns, since
@@ -40,7 +43,10 @@ class FolderWatcher:
         done: list[int] = []
         now = self.clock()
         present: set[Path] = set()
-        for inbound in sorted(self.root.glob("*/inbound")):
+        boxes = [(p, self.ingest) for p in sorted(self.root.glob("*/inbound"))]
+        if self.send is not None:
+            boxes += [(p, self.send) for p in sorted(self.root.glob("*/send"))]
+        for inbound, take in boxes:
             partner = inbound.parent.name
             for entry in sorted(os.scandir(inbound), key=lambda e: e.name):
                 if not entry.is_file(follow_symlinks=False) or _ignored(entry.name):
@@ -56,17 +62,24 @@ class FolderWatcher:
                         continue
                 elif now - seen[2] < self.stable_for:
                     continue
-                fid = self._take(path, partner)
+                fid = self._take(path, partner, take)
                 if fid is not None:
                     done.append(fid)
         for gone in set(self._seen) - present:
             del self._seen[gone]
         return done
 
-    def _take(self, path: Path, partner: str) -> int | None:
+    def _take(self, path: Path, partner: str, take: Ingest) -> int | None:
         try:
             data = path.read_bytes()
-            fid = self.ingest(data, path.name, partner)
+            fid = take(data, path.name, partner)
+        except ValueError as exc:  # a record that can never be sent: set it aside
+            failed = path.parent / "failed"
+            failed.mkdir(exist_ok=True)
+            path.replace(failed / path.name)
+            (failed / f"{path.name}.error.txt").write_text(f"{exc}\n", encoding="utf-8")
+            log.error("%s: %s (moved to %s)", path, exc, failed)
+            return None
         except Exception:  # noqa: BLE001 - keep the file, say why, try again next scan
             log.exception("could not take %s; it stays for the next scan", path)
             return None

@@ -146,6 +146,8 @@ class TrytonErp(_Model):
     user: NonEmpty
     password_env: EnvName
     party: NonEmpty | None = None  # the Tryton party code of this partner
+    # a customer's PO becomes a sale left in draft, quoted (default) or quoted and confirmed
+    sale_action: Literal["draft", "quote", "confirm"] = "quote"
 
 
 class WebhookErp(_Model):
@@ -164,8 +166,9 @@ class SqlErp(_Model):
 
 class FileErp(_Model):
     connector: Literal["file"]
-    directory: NonEmpty
-    format: Literal["json", "jsonl"] = "json"
+    directory: NonEmpty  # relative to the gateway's data directory
+    # json / xml: one file per document; jsonl: one line per document in a daily file
+    format: Literal["json", "jsonl", "xml"] = "json"
 
 
 Erp = Annotated[TrytonErp | WebhookErp | SqlErp | FileErp, Field(discriminator="connector")]

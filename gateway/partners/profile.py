@@ -5,8 +5,9 @@ GS02 codes for X12, UNB S002 id and qualifier for EDIFACT), who *we* are towards
 the sender of the envelopes we write), how what we send is written (``syntax``), which acks it
 gets (``acks``, mapped onto ``gateway.acks.AckPolicy``), which documents travel in which
 direction and through which map (``documents``), its transport endpoints by name
-(``transports``), where its documents go in the ERP (``erp``) and the ranges our control
-numbers towards it take (``control_numbers``).
+(``transports``), where its documents go in the ERP (``erp``), the ranges our control
+numbers towards it take (``control_numbers``) and how long its archived files are kept
+(``archive``).
 
 Every model is frozen and forbids unknown fields. Cross-field rules raise a ``partner_rule``
 error whose context carries the path (``loc``) of the offending field relative to the model, so
@@ -309,6 +310,16 @@ class ControlNumbers(_Model):
     transaction: NumberRange = NumberRange()
 
 
+# -- archive ----------------------------------------------------------------------------------
+
+class Archive(_Model):
+    """How long the archived bytes of this partner's files are kept. ``retention_days``: the
+    bytes may be purged that many days after a file was received or sent, once nothing about
+    it is still open (``edi-gateway archive purge``); None (the default) keeps them forever."""
+
+    retention_days: Annotated[int, Field(ge=1)] | None = None
+
+
 # -- the profile ----------------------------------------------------------------------------
 
 class PartnerProfile(_Model):
@@ -325,6 +336,7 @@ class PartnerProfile(_Model):
     transports: dict[Name, Transport] = {}
     erp: Erp | None = None
     control_numbers: ControlNumbers = ControlNumbers()
+    archive: Archive = Archive()
     # business checks of the partner's maps: check name -> warn, reject or off
     checks: dict[Name, Literal["warn", "reject", "off"]] = {}
 

@@ -1,0 +1,262 @@
+"""The audit archive: every byte received or sent, stored once by its SHA-256.
+
+``Archive(root).put(data)`` writes ``root/ab/cd/abcd…`` (the hex digest, split after two and
+four characters) so that after it returns the bytes survive a crash: a temporary file in the
+same folder, written in full, ``fsync``, made read-only, renamed into place (atomic), then the
+folder ``fsync``ed (and the folders it had to create, with their parents). Readers therefore see
+a complete item or none. Bytes already archived are hashed again and never rewritten; a put of
+those bytes refreshes the item's modification time, which ``purge`` uses to leave alone an item
+that is being archived again while it runs.
+
+Failures raise ``ArchiveError`` (``archive.unwritable``, retryable: a full disk or a read-only
+folder can be fixed) and leave no temporary file behind; reading a missing or altered item
+raises ``ArchiveMissing`` / ``ArchiveAltered``. ``verify`` rehashes items against what the
+store recorded and returns the problems instead of raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from gateway.errors import GatewayError
+
+_HEX = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 1 << 20
+READ_ONLY = 0o444
+
+
+class ArchiveError(GatewayError):
+    """The archive cannot take the bytes (folder not writable, disk full, I/O error).
+    Nothing was archived; trying again later can succeed."""
+
+    code = "archive.unwritable"
+    retryable = True
+
+
+class ArchiveMissing(ArchiveError):
+    """The item is not in the archive (purged, or lost)."""
+
+    code = "archive.missing"
+    retryable = False
+
+
+class ArchiveAltered(ArchiveError):
+    """The item's bytes no longer hash to its name: the archive was tampered with or damaged."""
+
+    code = "archive.altered"
+    retryable = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedItem:
+    sha256: str
+    path: Path
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One item that does not match what was recorded: ``missing``, ``altered`` (its bytes
+    hash or measure differently) or ``unreadable`` (an I/O error)."""
+
+    sha256: str
+    kind: Literal["missing", "altered", "unreadable"]
+    path: Path
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.sha256} {self.kind}: {self.detail} ({self.path})"
+
+
+def _check_key(sha256: str) -> str:
+    if not _HEX.fullmatch(sha256):
+        raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+    return sha256
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _digest_file(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+class Archive:
+    """A content-addressed archive under ``root`` (created on the first ``put``).
+    Safe for concurrent writers in threads and processes: an item is only ever created by an
+    atomic rename, and two writers of the same bytes write the same content."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        _check_key(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def __contains__(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put(self, data: bytes) -> ArchivedItem:
+        """Archive ``data`` durably; its item. Raises ``ArchiveError`` (nothing written) or
+        ``ArchiveAltered`` (an item of the same name is there with other bytes: it is kept
+        as evidence, not replaced)."""
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.path_for(sha)
+        item = ArchivedItem(sha, path, len(data))
+        if self._present(item):
+            return item
+        created = self._make_dirs(path.parent)
+        tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{sha[:16]}.", suffix=".tmp", dir=path.parent)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+                os.fchmod(fd, READ_ONLY)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+            tmp = None
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            for d in reversed(created):  # deepest first; a folder that is not empty stays
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            raise self._unwritable(path, exc) from exc
+        return item
+
+    def _present(self, item: ArchivedItem) -> bool:
+        """True when ``item`` is archived intact (its mtime refreshed); False when absent."""
+        try:
+            sha, size = _digest_file(item.path)
+            with contextlib.suppress(PermissionError):  # an item another user archived
+                os.utime(item.path)
+        except FileNotFoundError:
+            return False  # absent, or purged between the two calls: write it (again)
+        except OSError as exc:
+            raise ArchiveError(f"{item.path}: cannot read the archived item: {exc}") from exc
+        if (sha, size) != (item.sha256, item.size):
+            raise ArchiveAltered(f"{item.path}: archived item is altered (now {size} bytes, "
+                                 f"sha256 {sha}); it is kept as it is for inspection")
+        return True
+
+    def _make_dirs(self, folder: Path) -> list[Path]:
+        """Create ``folder`` and missing parents, each made durable in its parent; the ones
+        created, outermost first."""
+        missing = []
+        p = folder
+        while not p.is_dir():
+            missing.append(p)
+            if p.parent == p:
+                break
+            p = p.parent
+        created: list[Path] = []
+        try:
+            for d in reversed(missing):
+                try:
+                    d.mkdir()
+                except FileExistsError:
+                    if not d.is_dir():
+                        raise
+                    continue
+                created.append(d)
+                _fsync_dir(d.parent)
+        except OSError as exc:
+            for d in reversed(created):
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            raise self._unwritable(folder, exc) from exc
+        return created
+
+    def _unwritable(self, where: Path, exc: OSError) -> ArchiveError:
+        why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+               errno.EROFS: "the file system is read-only",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
+        reason = why.get(exc.errno or 0, exc.strerror or str(exc))
+        return ArchiveError(f"cannot archive into {where}: {reason}")
+
+    def get(self, sha256: str) -> bytes:
+        """The archived bytes, checked against their hash."""
+        path = self.path_for(sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise ArchiveMissing(f"{sha256}: not in the archive ({path})") from exc
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot read the archived item: {exc}",
+                               code="archive.unreadable") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ArchiveAltered(f"{path}: archived bytes no longer match their sha256")
+        return data
+
+    def verify(self, expected: Iterable[tuple[str, int]]) -> list[Problem]:
+        """Rehash each ``(sha256, size)``; the items missing, altered or unreadable. Each
+        distinct item is read once."""
+        problems: list[Problem] = []
+        seen: set[tuple[str, int]] = set()
+        for sha256, size in expected:
+            if (sha256, size) in seen:
+                continue
+            seen.add((sha256, size))
+            path = self.path_for(sha256)
+            try:
+                sha, actual = _digest_file(path)
+            except FileNotFoundError:
+                problems.append(Problem(sha256, "missing", path, "not in the archive"))
+                continue
+            except OSError as exc:
+                problems.append(Problem(sha256, "unreadable", path, str(exc)))
+                continue
+            if actual != size:
+                problems.append(Problem(sha256, "altered", path,
+                                        f"{actual} bytes, recorded {size}"))
+            elif sha != sha256:
+                problems.append(Problem(sha256, "altered", path,
+                                        f"the bytes now hash to {sha}"))
+        return problems
+
+    def purge(self, sha256: str, *, grace: float = 0.0) -> Literal["deleted", "absent",
+                                                                    "recent"]:
+        """Delete an item (retention): ``deleted``, or ``absent`` when it was not there. With
+        ``grace``, an item put again within that many seconds is kept (``recent``): someone is
+        archiving the same bytes right now and will record them."""
+        path = self.path_for(sha256)
+        try:
+            if grace and time.time() - path.stat().st_mtime < grace:
+                return "recent"
+            path.unlink()
+        except FileNotFoundError:
+            return "absent"
+        except OSError as exc:
+            raise ArchiveError(f"cannot delete {path}: {exc}", code="archive.purge") from exc
+        with contextlib.suppress(OSError):
+            _fsync_dir(path.parent)
+            path.parent.rmdir()  # only when empty
+            path.parent.parent.rmdir()
+        return "deleted"

@@ -1,0 +1,93 @@
+"""Outbound control numbers from the store: ``DbControlNumbers`` (the ``ControlNumbers``
+protocol of ``gateway.acks.numbers``), one series per partner and kind in ``sequences``.
+
+Each ``next`` is its own short transaction made of one statement (``within(session)`` runs
+the same statement inside the caller's transaction instead)::
+
+    INSERT INTO sequences (partner_id, kind, last_value) VALUES (:p, :k, :start)
+    ON CONFLICT (partner_id, kind) DO UPDATE SET last_value = CASE
+        WHEN sequences.last_value >= :end OR sequences.last_value < :start THEN :start
+        ELSE sequences.last_value + 1 END
+    RETURNING last_value
+
+The row holds the last number handed out, so what RETURNING gives is the number taken. The
+database makes the statement atomic: PostgreSQL locks the row (a concurrent caller waits and
+then sees the new value), SQLite holds its write lock (``BEGIN IMMEDIATE``; others wait on
+``busy_timeout``). Workers in threads and processes therefore never get the same number, and a
+number is used up only when its transaction commits, so the series has no gaps either. After
+``end`` the series wraps to ``start``; a row left outside a changed range restarts at ``start``.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table, case, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
+
+from gateway.acks.numbers import Kind
+from gateway.partners.profile import ControlNumbers as Ranges
+from gateway.partners.profile import NumberRange
+from gateway.store.db import Store
+from gateway.store.models import SequenceRow
+
+
+class DbControlNumbers:
+    """Control numbers of one partner, within the ranges of its profile
+    (``profile.control_numbers``). Thread-safe; any number of instances and processes may
+    share one series. A database failure raises SQLAlchemy's error: no number was taken."""
+
+    def __init__(self, store: Store, partner_id: str, ranges: Ranges | None = None) -> None:
+        self.store = store
+        self.partner_id = partner_id
+        self.ranges = ranges or Ranges()
+
+    def statement(self, kind: Kind) -> ReturningInsert[tuple[int]]:
+        """The upsert that takes the next number of ``kind`` (RETURNING it)."""
+        rng: NumberRange = getattr(self.ranges, kind)
+        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
+        t = cast(Table, SequenceRow.__table__)
+        last = t.c.last_value
+        return (insert(t)
+                .values(partner_id=self.partner_id, kind=kind, last_value=rng.start)
+                .on_conflict_do_update(
+                    index_elements=[t.c.partner_id, t.c.kind],
+                    set_={"last_value": case(
+                        ((last >= rng.end) | (last < rng.start), literal(rng.start)),
+                        else_=last + 1)})
+                .returning(last))
+
+    def next(self, kind: Kind) -> int:
+        """The next number, in a transaction of its own (committed when it returns)."""
+        with self.store.connect(write=True) as conn, conn.begin():
+            return int(conn.execute(self.statement(kind)).scalar_one())
+
+    def within(self, session: Session) -> SessionControlNumbers:
+        """The same series, drawn inside ``session``'s transaction: a number is used up only
+        if that transaction commits, so a step that rolls back leaves no gap. Until then the
+        series is locked for everyone else (the sequence row on PostgreSQL, the database on
+        SQLite, where the session should be a ``store.session(write=True)``): keep such
+        transactions short."""
+        return SessionControlNumbers(self, session)
+
+    def peek(self, kind: Kind) -> int:
+        """The number ``next(kind)`` would return now (another worker may take it first)."""
+        rng: NumberRange = getattr(self.ranges, kind)
+        with self.store.session() as s:
+            row = s.get(SequenceRow, (self.partner_id, kind))
+        if row is None or row.last_value >= rng.end or row.last_value < rng.start:
+            return rng.start
+        return row.last_value + 1
+
+
+class SessionControlNumbers:
+    """``DbControlNumbers.within(session)``: numbers taken in the caller's transaction."""
+
+    def __init__(self, numbers: DbControlNumbers, session: Session) -> None:
+        self.numbers = numbers
+        self.session = session
+
+    def next(self, kind: Kind) -> int:
+        return int(self.session.execute(self.numbers.statement(kind)).scalar_one())
