@@ -60,6 +60,7 @@ class _Outcome:
     problems: list[Defect] = field(default_factory=list)  # rejections by the map or checks
     warnings: list[Defect] = field(default_factory=list)
     acks: list[AckResult] | None = None  # an inbound 997/999/CONTRL: what it answers
+    refused: list[Any] = field(default_factory=list)  # a record a business check refused
 
 
 def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> None:
@@ -155,7 +156,8 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
         out.problems.append(Defect(exc.code, exc.message))
         return
     before = len(msg.report.errors)
-    record = translate_message(msg, tmap, checks=profile.checks, orders=_orders(ctx))
+    record = translate_message(msg, tmap, checks=profile.checks, orders=_orders(ctx),
+                               refused=out.refused)
     added = msg.report.errors[before:]
     del msg.report.errors[before:]  # the ack says what the guide says; see the docstring
     out.problems = [d for d in added if not d.warning]
@@ -279,6 +281,16 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         tx.reason = "; ".join(d.message for d in problems)
         tx.defects = tx.defects + [d.to_json() for d in problems]
         event(s, ctx, "transaction", tx.id, "translated", "parked", tx.reason)
+        for refused in out.refused if out else ():  # kept for review, and findable
+            doc = Document(direction="in", transaction_id=tx.id, file_id=f.id,
+                           partner_id=profile.id, type=refused.record_type,
+                           number=_number(refused), record=refused.model_dump(mode="json"),
+                           map_name=out.map_name if out else None, status="parked",
+                           warnings=[], created_at=ctx.clock())
+            s.add(doc)
+            s.flush()
+            for key, kind in _business_keys(refused):
+                _key(s, key, kind, profile.id, "document", doc.id)
         return
     record = out.record
     doc = Document(direction="in", transaction_id=tx.id, file_id=f.id, partner_id=profile.id,

@@ -42,7 +42,8 @@ _parsed = cache(parse_path)
 
 def translate_message(msg: Message, tmap: TranslationMap, *,
                       checks: dict[str, CheckAction] | None = None,
-                      orders: OrderLookup | None = None) -> Any | None:
+                      orders: OrderLookup | None = None,
+                      refused: list[Any] | None = None) -> Any | None:
     """The record of ``msg``, or None with defects added to ``msg.report.errors``.
 
     ``checks``: the partner profile's actions for the map's business checks; ``orders``
@@ -82,6 +83,8 @@ def translate_message(msg: Message, tmap: TranslationMap, *,
     if record is not None and tmap.checks:
         defects.extend(run_checks(tmap.checks, checks or {}, record, orders))
         if any(not d.warning for d in defects):
+            if refused is not None:  # the record a rejecting check refused, for the record
+                refused.append(record)
             record = None
     for d in defects:
         d.offset = d.offset if d.offset is not None else msg.report.offset

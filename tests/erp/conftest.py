@@ -1,0 +1,36 @@
+"""Fixtures of the Tryton tests: a real trytond on loopback (tests/erp/tryton_server.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.erp.tryton_server import (
+    TrytonServer,
+    TrytonUnavailable,
+    ensure_template,
+    ensure_venv,
+)
+
+
+@pytest.fixture(scope="session")
+def tryton_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrytonServer]:
+    """trytond 8.2 on a copy of the cached template database, for the whole session.
+
+    Without the network to install it, the tests skip with the reason; under CI (``CI`` set)
+    they fail instead, so a CI run never passes with the ERP tests unrun."""
+    try:
+        venv = ensure_venv()
+        template = ensure_template(venv)
+        server = TrytonServer(venv, template, tmp_path_factory.mktemp("tryton"))
+        server.start()
+    except TrytonUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"trytond unavailable under CI: {exc}")
+        pytest.skip(f"trytond unavailable: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
