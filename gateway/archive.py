@@ -155,7 +155,8 @@ class Archive:
         """True when ``item`` is archived intact (its mtime refreshed); False when absent."""
         try:
             sha, size = _digest_file(item.path)
-            with contextlib.suppress(PermissionError):  # an item another user archived
+            # best effort (another user's item, a read-only archive): only purge's grace uses it
+            with contextlib.suppress(OSError):
                 os.utime(item.path)
         except FileNotFoundError:
             return False  # absent, or purged between the two calls: write it (again)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -151,7 +152,7 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
         out.problems.append(Defect("translate.no_map", f"no map for {set_id} ({where.name})"))
         return
     try:
-        tmap = maps.get(str(where)) or maps.setdefault(str(where), load_map(where))
+        tmap = maps.get(str(where)) or maps.setdefault(str(where), cached_map(where))
     except MapError as exc:
         out.problems.append(Defect(exc.code, exc.message))
         return
@@ -163,6 +164,32 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
     out.problems = [d for d in added if not d.warning]
     out.warnings = [d for d in added if d.warning]
     out.record = record
+
+
+_MAPS: dict[str, tuple[tuple[int, ...], TranslationMap]] = {}
+
+
+def cached_map(where: Path) -> TranslationMap:
+    """``load_map`` once per map and version: a map (or a table or map it builds on) changed
+    on disk is loaded again, so a replay after a fix uses the fix."""
+    stamp = _stamp(where)
+    hit = _MAPS.get(str(where))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    tmap = load_map(where)
+    _MAPS[str(where)] = (stamp, tmap)
+    return tmap
+
+
+def _stamp(where: Path) -> tuple[int, ...]:
+    """Modification times of the map's folder tree and the generic maps (cheap, and catches an
+    edited partner map, its CSV tables or the generic map it extends)."""
+    out = []
+    for folder in (where.parent, MAPS):
+        for p in sorted(folder.rglob("*")):
+            if p.suffix in (".toml", ".csv"):
+                out.append(p.stat().st_mtime_ns)
+    return tuple(out)
 
 
 def _orders(ctx: Context) -> Any:

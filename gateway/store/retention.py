@@ -34,9 +34,12 @@ from gateway.partners.profile import Archive as ArchiveSettings
 from gateway.store.db import Store
 from gateway.store.models import Delivery, Document, File, Interchange, Transaction, Work
 
-# the statuses after which the pipeline never reads a file's bytes again
-FINAL_FILE_STATUSES = frozenset({"delivered", "rejected", "duplicate"})
-FINAL_TRANSACTION_STATUSES = frozenset({"delivered", "rejected", "duplicate"})
+# the statuses after which the pipeline never reads a file's bytes again (gateway.pipeline:
+# an inbound file is "processed" once read; an outbound one "sent"; a parked one stays open
+# for replay)
+FINAL_FILE_STATUSES = frozenset({"processed", "sent", "delivered", "rejected", "duplicate"})
+FINAL_TRANSACTION_STATUSES = frozenset({"delivered", "rejected", "duplicate", "reconciled",
+                                        "replaced"})
 # an item archived again this recently (seconds) is being recorded by someone: keep it
 PURGE_GRACE = 3600.0
 
