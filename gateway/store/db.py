@@ -20,6 +20,8 @@ safe to call from several processes at once.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,6 +117,19 @@ def open_store(url: str, **engine_args: Any) -> Store:
                       "use sqlite:///PATH or postgresql+psycopg://...", code="store.dialect")
 
 
+def _journal_wal(cur: Any) -> str:
+    """Switch to WAL. Several processes opening a new database at once may find it locked:
+    the switch takes an exclusive lock and SQLite's busy handler does not wait for it."""
+    for attempt in range(100):
+        try:
+            return str(cur.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
 def _sqlite_engine(u: URL, engine_args: dict[str, Any]) -> Engine:
     memory = u.database in (None, "", ":memory:")
     if memory:
@@ -135,7 +150,7 @@ def _sqlite_engine(u: URL, engine_args: dict[str, Any]) -> Engine:
         cur = dbapi_conn.cursor()
         try:
             if not memory:
-                mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                mode = _journal_wal(cur)
                 if str(mode).lower() != "wal":
                     raise ConfigError(f"{u.database}: SQLite refused WAL mode ({mode})",
                                       code="store.sqlite")
