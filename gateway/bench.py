@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from gateway import benchtranslate
+from gateway import benchpipeline, benchtranslate
 from gateway.batch import tune_gc
 from gateway.benchgen import SIZES, Meta, ensure
 
@@ -389,13 +389,21 @@ def main(args: argparse.Namespace) -> int:
     for size in sizes:
         # medians of 3 where start-up noise matters; one run on tiny (tests) and large files
         repeat = int(getattr(args, "repeat", 0) or (3 if MB <= SIZES[size] < 50 * MB else 1))
-        for fmt in ("x12", "edifact") if only != "translate" else ():
+        for fmt in ("x12", "edifact") if only in (None, "validate") else ():
             print(f"{fmt} {size}: generating (if missing) in {args.out}", file=sys.stderr,
                   flush=True)
             path, meta = ensure(out_dir, fmt, size)
             rows += bench_file(fmt, size, path, meta, workers, repeat, peers)
-        if only != "validate":
+        if only in (None, "translate"):
             trows += bench_translate(size, out_dir, repeat, skipped)
+    prows: list[Row] = []
+    if only in (None, "pipeline"):
+        print("pipeline: small interchanges and one file (SQLite, file connector)",
+              file=sys.stderr, flush=True)
+        medium = "medium" if "tiny" not in sizes else "tiny"
+        tfile, _meta = ensure(out_dir, "x12-translate", medium)
+        prows = benchpipeline.bench(count=int(getattr(args, "pipeline_count", 0) or 1000),
+                                    file=tfile, pg_url=getattr(args, "pg_url", None))
     load1 = os.getloadavg()
     print(f"edi-gateway bench: CPython {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"1-min load average {load0[0]:.2f} before / {load1[0]:.2f} after (\"load\" = before "
@@ -409,14 +417,17 @@ def main(args: argparse.Namespace) -> int:
     if trows or skipped:
         benchtranslate.print_table(trows, skipped)
         marks += benchtranslate.targets(trows) if trows else []
+    if prows:
+        benchpipeline.print_table(prows)
+        marks += benchpipeline.targets(prows)
     print("\n| target | measured | |\n|---|---|---|")
     for what, measured, met in marks:
         mark = "n/a" if met is None else ("met" if met else "NOT met")
         print(f"| {what} | {measured} | {mark} |")
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "bench-results.json").write_text(json.dumps(rows + trows, indent=1) + "\n",
-                                                encoding="utf-8")
-    failed = [r for r in rows + trows if "error" in r]
+    (out_dir / "bench-results.json").write_text(json.dumps(rows + trows + prows, indent=1)
+                                                + "\n", encoding="utf-8")
+    failed = [r for r in rows + trows + prows if "error" in r]
     return 1 if failed else 0
 
 
@@ -434,11 +445,22 @@ def _cli(argv: Sequence[str]) -> int:
     b.add_argument("--no-peers", action="store_true")
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--repeat", type=int, default=0, help="runs per figure (median)")
-    b.add_argument("--only", choices=("validate", "translate"))
+    b.add_argument("--only", choices=("validate", "translate", "pipeline"))
+    b.add_argument("--pg-url", help="a PostgreSQL database for the pipeline section")
+    b.add_argument("--pipeline-count", type=int, default=1000)
+    pl = sub.add_parser("pipeline", help="one pipeline measurement in this process")
+    pl.add_argument("mode", choices=("small", "file"))
+    pl.add_argument("--count", type=int, default=0)
+    pl.add_argument("--file")
+    pl.add_argument("--database")
+    pl.add_argument("--workers", type=int, default=1)
     a = p.parse_args(argv)
     tune_gc()
     if a.command == "bench":
         return main(a)
+    if a.command == "pipeline":
+        print(json.dumps(benchpipeline.child(a.mode, a.count, a.file, a.database, a.workers)))
+        return 0
     if a.mode in benchtranslate.TRANSLATE_MODES:
         print(json.dumps(benchtranslate.child(a.mode, a.file, a.target_bytes)))
         return 0

@@ -5,7 +5,7 @@ validate PATH... [--json] [--ack-dir DIR] [--engine native|pyx12]
     be read at all.
 inspect PATH [--json]
     the parsed tree with segment and element names from the implementation guide.
-bench [--sizes medium,large] [--out DIR] [--only validate|translate]
+bench [--sizes medium,large] [--out DIR] [--only validate|translate|pipeline] [--pg-url URL]
     generated X12 and EDIFACT files; MB/s, segments/s, sets/s and peak RSS.
 demo
     validates and acknowledges the example files in fixtures/ (what bin/serve runs for now).
@@ -501,8 +501,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
     b.add_argument("--repeat", type=int, default=0,
                    help="runs per figure (median); default 3 for medium, 1 for large")
-    b.add_argument("--only", choices=("validate", "translate"),
-                   help="one section: validation, or translate and generate")
+    b.add_argument("--only", choices=("validate", "translate", "pipeline"),
+                   help="one section: validation, translate and generate, or the pipeline")
+    b.add_argument("--pg-url", help="a PostgreSQL database URL: the pipeline section also "
+                                    "runs on it with one and two worker processes")
+    b.add_argument("--pipeline-count", type=int, default=1000,
+                   help="small interchanges for the pipeline section")
     b.set_defaults(func=cmd_bench)
     d = sub.add_parser("demo", help="validate and acknowledge the example files")
     d.set_defaults(func=cmd_demo)

@@ -1,0 +1,186 @@
+"""The pipeline section of ``edi-gateway bench`` (``--only pipeline``): the whole gateway on
+its embedded defaults (SQLite in WAL mode with ``synchronous=FULL``, the local archive with
+fsync, the file connector), measured in a fresh process per figure:
+
+- ``small``: N small interchanges (BigBox 850s of about 1 KB, each its own interchange with its
+  own control numbers and PO number) ingested one by one, then every step run by one worker:
+  archived, validated, acknowledged (997 archived and written to the partner's folder),
+  translated, delivered; interchanges per second over the whole, durable at every commit;
+- ``file``: one X12 file of about 10 MB (the translate benchmark's 850s and 810s) through the
+  same steps: MB/s and documents/s;
+- with ``--pg-url URL`` (a PostgreSQL database the benchmark may fill), ``small`` on PostgreSQL
+  with one and with two worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "fixtures" / "partners" / "bigbox" / "inbound" / "850-store-distribution.edi"
+Row = dict[str, Any]
+
+
+def variant(n: int) -> bytes:
+    """The BigBox sample as its n-th interchange (own control numbers and PO number)."""
+    return (SAMPLE.read_bytes().replace(b"000104522", f"{200000 + n:09d}".encode())
+            .replace(b"*104522*", f"*{300000 + n}*".encode())
+            .replace(b"*104522~", f"*{300000 + n}~".encode())
+            .replace(b"BB4410023", f"BB{5000000 + n}".encode()))
+
+
+# the generated translate file comes from many made-up senders: one profile takes them all
+BENCH_PROFILE = """id = "bench"
+name = "Benchmark partner"
+environment = "production"
+
+[[identities.x12]]
+isa_qualifier = "ZZ"
+isa_id = "BENCHPARTNER"
+
+[us.x12]
+isa_qualifier = "ZZ"
+isa_id = "BENCHGATEWAY"
+
+[acks]
+functional = "997"
+
+[documents.850]
+direction = "inbound"
+
+[documents.810]
+direction = "inbound"
+"""
+
+
+def as_bench_partner(data: bytes) -> bytes:
+    """Every interchange of ``data`` from the bench partner to us (same lengths: ISA stays
+    fixed-width)."""
+    data = re.sub(rb"(ISA\*00\*.{10}\*00\*.{10}\*)..\*.{15}\*..\*.{15}\*",
+                  rb"\1ZZ*BENCHPARTNER   *ZZ*BENCHGATEWAY   *", data)
+    return re.sub(rb"GS\*(\w\w)\*[^*]*\*[^*]*\*", rb"GS*\1*BENCHPARTNER*BENCHGATEWAY*", data)
+
+
+def child(mode: str, count: int, file: str | None, database: str | None, workers: int) -> Row:
+    """One measurement in this process (``python -m gateway.bench pipeline ...``)."""
+    from sqlalchemy import func, select
+
+    from gateway.pipeline.ingest import ingest
+    from gateway.pipeline.worker import drain
+    from gateway.service import Settings, build_context
+    from gateway.store.models import Delivery, Work
+
+    tmp = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    partners = tmp / "partners"
+    shutil.copytree(ROOT / "partners", partners)
+    (partners / "bench.toml").write_text(BENCH_PROFILE, encoding="utf-8")
+    ctx = build_context(Settings(data_dir=tmp / "var", archive_dir=tmp / "archive",
+                                 partners_dir=partners, database=database, scheduler=False))
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        size = 0
+        if mode == "small":
+            for n in range(count):
+                data = variant(n)
+                size += len(data)
+                ingest(ctx, data, name=f"po-{n}.edi", source="bench", partner_id="bigbox")
+        else:
+            assert file is not None
+            data = as_bench_partner(Path(file).read_bytes())
+            size = len(data)
+            ingest(ctx, data, name=Path(file).name, source="bench", partner_id="bench")
+        t1 = time.perf_counter()
+        if workers <= 1:
+            drain(ctx)
+        else:  # more worker processes on the same database (PostgreSQL)
+            _workers(ctx, workers, database)
+        t2, c2 = time.perf_counter(), time.process_time()
+        with ctx.store.session() as s:
+            delivered = int(s.scalar(select(func.count()).select_from(Delivery).where(
+                Delivery.status == "delivered")) or 0)
+            left = int(s.scalar(select(func.count()).select_from(Work)) or 0)
+        return {"mode": mode, "database": ctx.store.dialect, "workers": workers,
+                "interchanges": count if mode == "small" else None, "bytes": size,
+                "delivered": delivered, "left": left, "ingest_s": round(t1 - t0, 3),
+                "seconds": round(t2 - t0, 3), "cpu_s": round(c2 - c0, 3),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    finally:
+        ctx.store.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _workers(ctx: Any, n: int, database: str | None) -> None:
+    code = ("import sys; from gateway.service import Settings, build_context; "
+            "from gateway.pipeline.worker import drain; from pathlib import Path; "
+            f"c = build_context(Settings(data_dir=Path({str(ctx.data_dir)!r}), "
+            f"archive_dir=Path({str(ctx.archive.root)!r}), database={database!r}, "
+            "scheduler=False)); drain(c, sys.argv[1])")
+    procs = [subprocess.Popen([sys.executable, "-c", code, f"bench-{k}"], cwd=ROOT)
+             for k in range(n)]
+    for p in procs:
+        p.wait()
+
+
+def run(mode: str, *, count: int = 0, file: Path | None = None, database: str | None = None,
+        workers: int = 1) -> Row:
+    cmd = [sys.executable, "-m", "gateway.bench", "pipeline", mode, "--count", str(count),
+           "--workers", str(workers)]
+    if file is not None:
+        cmd += ["--file", str(file)]
+    if database:
+        cmd += ["--database", database]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=os.environ)
+    if out.returncode != 0:
+        return {"mode": mode, "error": out.stderr.strip().splitlines()[-1:]}
+    row: Row = json.loads(out.stdout.strip().splitlines()[-1])
+    return row
+
+
+def bench(*, count: int, file: Path | None, pg_url: str | None) -> list[Row]:
+    rows = [run("small", count=count)]
+    if file is not None:
+        rows.append(run("file", file=file))
+    if pg_url:
+        rows.append(run("small", count=count, database=pg_url))
+        rows.append(run("small", count=count, database=pg_url, workers=2))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    print("\nWhole pipeline (archive, validate, 997, translate, deliver to the file connector; "
+          "durable commits):\n")
+    print("| run | database | workers | input | seconds | CPU s | rate | delivered | "
+          "peak RSS MB |\n|---|---|---:|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        if "error" in r:
+            print(f"| {r['mode']} | | | error: {r['error']} | | | | | |")
+            continue
+        if r["mode"] == "small":
+            what = f"{r['interchanges']} interchanges of ~{r['bytes'] // r['interchanges']} B"
+            rate = f"{r['interchanges'] / r['seconds']:.0f} interchanges/s"
+        else:
+            what = f"one file of {r['bytes'] / 1e6:.1f} MB"
+            rate = f"{r['bytes'] / 1e6 / r['seconds']:.2f} MB/s, " \
+                   f"{r['delivered'] / r['seconds']:.0f} docs/s"
+        print(f"| {r['mode']} | {r['database']} | {r['workers']} | {what} | {r['seconds']} | "
+              f"{r['cpu_s']} | {rate} | {r['delivered']} | {r['peak_rss_mb']} |")
+
+
+def targets(rows: list[Row]) -> list[tuple[str, str, bool | None]]:
+    small = next((r for r in rows if r.get("mode") == "small" and r.get("database") == "sqlite"
+                  and "error" not in r), None)
+    if small is None:
+        return []
+    rate = small["interchanges"] / small["seconds"]
+    return [("small files through the whole pipeline (SQLite, file delivery) ≥ 200 "
+             "interchanges/s, durable", f"{rate:.0f} interchanges/s", rate >= 200)]
