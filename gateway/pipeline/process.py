@@ -252,8 +252,18 @@ def _record_tree(ctx: Context, s: Session, f: File, profile: PartnerProfile,
             s.flush()
             for t in g.transactions:
                 _record_set(ctx, s, f, profile, row, grow, g.rejected_itself, t,
-                            outcomes.get(t.offset))
+                            outcomes.pop(t.offset, None))
+        _release(s, keep=(f, *rows.values()))
     return rows
+
+
+def _release(s: Session, keep: tuple[object, ...]) -> None:
+    """Write what this interchange added and let go of it, so a file of many thousand sets
+    does not hold every row and record in memory until the commit."""
+    s.flush()
+    for obj in list(s.identity_map.values()):
+        if not any(obj is k for k in keep):
+            s.expunge(obj)
 
 
 def _duplicate(ctx: Context, s: Session, row: Interchange, same_bytes: int | None) -> int | None:
