@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
@@ -28,7 +28,7 @@ from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
 from gateway.pipeline.context import Context, event
-from gateway.report import Defect, FileReport, InterchangeReport, TransactionReport
+from gateway.report import Defect, FileReport, GroupReport, InterchangeReport, TransactionReport
 from gateway.store.models import (
     Ack,
     BusinessKey,
@@ -79,21 +79,21 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
         s.execute(update(Interchange).where(Interchange.file_id == f.id)
                   .values(status="replaced"))
     maps: dict[str, TranslationMap] = {}
-    outcomes: dict[int, _Outcome] = {}
-    senders: dict[int, str | None] = {}
+    tree = _Tree(ctx, s, f, profile)
 
     def on_message(msg: Message) -> None:
-        ix = msg.interchange
-        if ix.offset not in senders:
-            senders[ix.offset] = _sender_partner(ctx, ix)
-        who = senders[ix.offset]
-        out = outcomes[msg.report.offset] = _Outcome(who)
-        if msg.report.status != "accepted" or who != profile.id:
-            return
-        if msg.report.set_id in ACK_SETS:
-            out.acks = parse_ack(msg)
-            return
-        _translate(ctx, profile, msg, out, maps)
+        row = tree.interchange(msg.interchange)
+        grow = tree.group(row, msg.group)
+        out = _Outcome(tree.senders[msg.interchange.offset])
+        if msg.report.status == "accepted" and row.status not in ("parked", "duplicate"):
+            if msg.report.set_id in ACK_SETS:
+                out.acks = parse_ack(msg)
+            else:
+                _translate(ctx, profile, msg, out, maps)
+        _record_set(ctx, s, f, profile, row, grow, False, msg.report, out)
+        tree.sets += 1
+        if tree.sets % 200 == 0:  # a file of many sets: write and let go as it goes
+            tree.release()
 
     opts = Options(policy=profile.acks.policy, tolerant_charset=profile.acks.tolerant_charset,
                    numbers=DbControlNumbers(ctx.store, profile.id,
@@ -108,7 +108,7 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
         event(s, ctx, "file", f.id, "envelope", "parked", reason)
         _queue_acks(ctx, s, f, profile, report, {})
         return
-    ix_rows = _record_tree(ctx, s, f, profile, report, outcomes, senders)
+    ix_rows = tree.finish(report)
     if replay:
         event(s, ctx, "file", f.id, "acknowledged", "ok", "replayed: acks not sent again")
     else:
@@ -212,58 +212,105 @@ def _summary(report: FileReport) -> str:
             f"{t.get('sets_rejected', 0)} rejected")
 
 
-def _record_tree(ctx: Context, s: Session, f: File, profile: PartnerProfile,
-                 report: FileReport, outcomes: dict[int, _Outcome],
-                 senders: dict[int, str | None]) -> dict[int, Interchange]:
-    now = ctx.clock()
-    rows: dict[int, Interchange] = {}
-    same_bytes = s.scalars(select(File.id).where(
-        File.sha256 == f.sha256, File.direction == "in", File.id != f.id,
-        File.status == "processed")).first()
-    for n, ix in enumerate(report.interchanges, start=1):
-        sender = senders[ix.offset] if ix.offset in senders else _sender_partner(ctx, ix)
-        row = Interchange(file_id=f.id, seq=n, direction="in", partner_id=profile.id,
-                          standard=ix.standard, sender=ix.sender or "",
-                          receiver=ix.receiver or "", control_number=ix.control_number,
-                          status=ix.status, defects=[d.to_json() for d in ix.errors],
-                          received_at=now)
+class _Tree:
+    """The rows of a file's envelope tree, written as its sets are validated: an interchange
+    or group row when its first set arrives (or at the end, for one without sets), its final
+    status once the whole file is read. A group or interchange that its trailer rejects (a
+    count that does not add up) takes back what its sets had queued."""
+
+    def __init__(self, ctx: Context, s: Session, f: File, profile: PartnerProfile) -> None:
+        self.ctx, self.s, self.f, self.profile = ctx, s, f, profile
+        self.rows: dict[int, Interchange] = {}  # by the interchange's offset
+        self.groups: dict[tuple[int, int], Group] = {}
+        self.senders: dict[int, str | None] = {}
+        self.sets = 0
+        self.same_bytes = s.scalars(select(File.id).where(
+            File.sha256 == f.sha256, File.direction == "in", File.id != f.id,
+            File.status == "processed")).first()
+
+    def interchange(self, ix: InterchangeReport) -> Interchange:
+        row = self.rows.get(ix.offset)
+        if row is not None:
+            return row
+        ctx, s, profile = self.ctx, self.s, self.profile
+        sender = self.senders[ix.offset] = _sender_partner(ctx, ix)
+        row = Interchange(file_id=self.f.id, seq=len(self.rows) + 1, direction="in",
+                          partner_id=profile.id, standard=ix.standard,
+                          sender=ix.sender or "", receiver=ix.receiver or "",
+                          control_number=ix.control_number, status="receiving", defects=[],
+                          received_at=ctx.clock())
         s.add(row)
         s.flush()
-        rows[ix.offset] = row
+        self.rows[ix.offset] = row
         _key(s, ix.control_number, "control", profile.id, "interchange", row.id)
         if sender != profile.id:
             row.status = "parked"
             why = (f"sender {ix.sender} is {'partner ' + sender if sender else 'unknown'}, "
                    f"not {profile.id} whose folder the file came through")
             event(s, ctx, "interchange", row.id, "partner", "parked", why)
-            continue
-        dup = _duplicate(ctx, s, row, same_bytes)
+            return row
+        dup = _duplicate(ctx, s, row, self.same_bytes)
         if dup is not None:
             row.status, row.duplicate_of = "duplicate", dup
             event(s, ctx, "interchange", row.id, "duplicate", "duplicate",
                   f"same as interchange {dup}: acknowledged again, not delivered again")
-        else:
-            event(s, ctx, "interchange", row.id, "envelope", "ok" if not ix.rejected_itself
-                  else "error", "; ".join(d.message for d in ix.errors) or None)
-        for g in ix.groups:
+        return row
+
+    def group(self, row: Interchange, g: GroupReport) -> Group:
+        key = (row.id, g.offset)
+        grow = self.groups.get(key)
+        if grow is None:
             grow = Group(interchange_id=row.id, functional_id=g.functional_id,
-                         control_number=g.control_number, version=g.version, status=g.status)
-            s.add(grow)
-            s.flush()
-            for t in g.transactions:
-                _record_set(ctx, s, f, profile, row, grow, g.rejected_itself, t,
-                            outcomes.pop(t.offset, None))
-        _release(s, keep=(f, *rows.values()))
-    return rows
+                         control_number=g.control_number, version=g.version,
+                         status="receiving")
+            self.s.add(grow)
+            self.s.flush()
+            self.groups[key] = grow
+        return grow
+
+    def release(self) -> None:
+        """Write what was added and let go of it (the envelope rows stay)."""
+        s = self.s
+        s.flush()
+        keep = [self.f, *self.rows.values(), *self.groups.values()]
+        for obj in list(s.identity_map.values()):
+            if not any(obj is k for k in keep):
+                s.expunge(obj)
+
+    def finish(self, report: FileReport) -> dict[int, Interchange]:
+        ctx, s = self.ctx, self.s
+        for ix in report.interchanges:
+            row = self.interchange(ix)
+            row.defects = [d.to_json() for d in ix.errors]
+            if row.status not in ("parked", "duplicate"):
+                row.status = ix.status
+                event(s, ctx, "interchange", row.id, "envelope",
+                      "ok" if not ix.rejected_itself else "error",
+                      "; ".join(d.message for d in ix.errors) or None)
+            for g in ix.groups:
+                grow = self.group(row, g)
+                grow.status = g.status
+                if ix.rejected_itself or g.rejected_itself:
+                    _take_back(ctx, s, grow, "its interchange was rejected" if
+                               ix.rejected_itself else "its group was rejected")
+        self.release()
+        return self.rows
 
 
-def _release(s: Session, keep: tuple[object, ...]) -> None:
-    """Write what this interchange added and let go of it, so a file of many thousand sets
-    does not hold every row and record in memory until the commit."""
-    s.flush()
-    for obj in list(s.identity_map.values()):
-        if not any(obj is k for k in keep):
-            s.expunge(obj)
+def _take_back(ctx: Context, s: Session, g: Group, why: str) -> None:
+    """The sets of a rejected group: rejected, their documents and deliveries withdrawn."""
+    for tx in s.scalars(select(Transaction).where(Transaction.group_id == g.id)):
+        if tx.status in ("rejected", "duplicate"):
+            continue
+        tx.status, tx.reason = "rejected", why
+        event(s, ctx, "transaction", tx.id, "validated", "parked", why)
+        for doc in s.scalars(select(Document).where(Document.transaction_id == tx.id)):
+            doc.status = "rejected"
+            for d in s.scalars(select(Delivery).where(Delivery.document_id == doc.id,
+                                                      Delivery.status == "pending")):
+                s.execute(delete(Work).where(Work.item_kind == "delivery",
+                                             Work.item_id == d.id))
+                s.delete(d)
 
 
 def _duplicate(ctx: Context, s: Session, row: Interchange, same_bytes: int | None) -> int | None:
@@ -300,6 +347,9 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
     event(s, ctx, "transaction", tx.id, "validated", "ok")
     if ix.status == "duplicate":
         tx.status = "duplicate"
+        return
+    if ix.status == "parked":
+        tx.status, tx.reason = "parked", "its interchange is parked (see the interchange)"
         return
     if out is not None and out.acks is not None:
         ack = Ack(direction="in", type=t.set_id, partner_id=profile.id, file_id=f.id,

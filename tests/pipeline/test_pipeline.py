@@ -230,3 +230,16 @@ def test_replay_of_a_delivered_file_delivers_nothing_again(ctx: Context) -> None
     assert len(erp_out(ctx)) == 1 and count(ctx, Delivery) == 1
     assert count(ctx, Document) == 2  # the replay's record is kept as history
     assert len(list((ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*"))) == 1
+
+
+def test_a_group_its_trailer_rejects_takes_back_its_sets(ctx: Context) -> None:
+    bad = BIGBOX_850.read_bytes().replace(b"GE*1*104522", b"GE*2*104522")
+    ingest(ctx, bad, name="bad-count.edi", source="folder", partner_id="bigbox")
+    drain(ctx)
+    with ctx.store.session() as s:
+        tx = s.scalars(select(Transaction)).one()
+        assert tx.status == "rejected" and tx.reason == "its group was rejected"
+        assert s.scalar(select(func.count()).select_from(Delivery)) == 0
+    assert erp_out(ctx) == []
+    [ack] = (ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi")
+    assert "AK9*R" in ack.read_text()
