@@ -35,7 +35,7 @@ from gateway.segment_format import Element
 from gateway.translate.edifact_map import split_position
 from gateway.translate.inbound import set_path
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
-from gateway.translate.outbound import _code, _items, get_path, render
+from gateway.translate.outbound import _items, get_path, other_pairs, render
 from gateway.translate.rules import defaults as apply_defaults
 from gateway.translate.rules import xref_out
 
@@ -171,14 +171,7 @@ def _pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any], values: Value
             first.setdefault(field, code)
     pairs = [(code, str(v)) for field, code in first.items()
              if (v := get_path(item, field)) is not None]
-    if p.other is not None and p.other_codes is not None:
-        rev = tmap.reverse(p.other_codes)
-        for other in get_path(item, p.other) or []:
-            pairs.append((_code(rev, other["qualifier"], p.other_codes), other["value"]))
-    if len(pairs) > p.count:
-        raise GatewayError(f"{b.segment}: {len(pairs)} item identifiers, at most {p.count}",
-                           code="outbound.too_many")
-    for n, (q, v) in enumerate(pairs):
+    for n, (q, v) in enumerate(other_pairs(tmap, b, item, pairs)):
         values[p.first + n, 1] = v
         values[p.first + n, 2] = q
 

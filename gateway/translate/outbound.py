@@ -124,6 +124,17 @@ def _pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any], values: dict[
             continue
         code = p.by_length.get(field, {}).get(str(len(v)), code)
         pairs.append((code, str(v)))
+    for n, (q, v) in enumerate(other_pairs(tmap, b, item, pairs)):
+        values[p.first + 2 * n] = q
+        values[p.first + 2 * n + 1] = v
+
+
+def other_pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any],
+                pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` (qualifier, value) with the item's other identifiers added, at most
+    ``pairs.count`` of them (X12 PO1/IT1/LIN pairs, EDIFACT PIA composites)."""
+    p = b.pairs
+    assert p is not None
     if p.other is not None and p.other_codes is not None:
         rev = tmap.reverse(p.other_codes)
         for other in get_path(item, p.other) or []:
@@ -131,9 +142,7 @@ def _pairs(tmap: TranslationMap, b: Binding, item: dict[str, Any], values: dict[
     if len(pairs) > p.count:
         raise GatewayError(f"{b.segment}: {len(pairs)} item identifiers, at most {p.count}",
                            code="outbound.too_many")
-    for n, (q, v) in enumerate(pairs):
-        values[p.first + 2 * n] = q
-        values[p.first + 2 * n + 1] = v
+    return pairs
 
 
 def _fill(tmap: TranslationMap, elements: dict[str, ElementBinding], scope: dict[str, Any],

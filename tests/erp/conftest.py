@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
-from tests.erp.tryton_server import (
-    TrytonServer,
-    TrytonUnavailable,
-    ensure_template,
-    ensure_venv,
-)
+from tests.erp.tryton_server import TrytonServer, start_or_skip
 
 
 @pytest.fixture(scope="session")
@@ -21,15 +15,7 @@ def tryton_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrytonSe
 
     Without the network to install it, the tests skip with the reason; under CI (``CI`` set)
     they fail instead, so a CI run never passes with the ERP tests unrun."""
-    try:
-        venv = ensure_venv()
-        template = ensure_template(venv)
-        server = TrytonServer(venv, template, tmp_path_factory.mktemp("tryton"))
-        server.start()
-    except TrytonUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"trytond unavailable under CI: {exc}")
-        pytest.skip(f"trytond unavailable: {exc}")
+    server = start_or_skip(tmp_path_factory.mktemp("tryton"))
     try:
         yield server
     finally:

@@ -4,7 +4,6 @@ the supplier invoice read back from a real trytond (a fresh copy of the template
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,14 +14,7 @@ from pathlib import Path
 import pytest
 
 from gateway.erp.jsonrpc import TrytonRpc
-from tests.erp.tryton_server import (
-    ADMIN_PASSWORD,
-    DATABASE,
-    TrytonServer,
-    TrytonUnavailable,
-    ensure_template,
-    ensure_venv,
-)
+from tests.erp.tryton_server import ADMIN_PASSWORD, DATABASE, TrytonServer, start_or_skip
 from tests.pipeline.gateway_proc import drop, serve, stop, wait_for
 
 pytestmark = pytest.mark.erp
@@ -33,14 +25,7 @@ CASES = ROOT / "fixtures" / "partners"
 
 @pytest.fixture
 def fresh_tryton(tmp_path: Path) -> Iterator[TrytonServer]:
-    try:
-        venv = ensure_venv()
-        server = TrytonServer(venv, ensure_template(venv), tmp_path / "tryton")
-        server.start()
-    except TrytonUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"trytond unavailable under CI: {exc}")
-        pytest.skip(f"trytond unavailable: {exc}")
+    server = start_or_skip(tmp_path / "tryton")
     try:
         yield server
     finally:
