@@ -243,3 +243,44 @@ def test_a_group_its_trailer_rejects_takes_back_its_sets(ctx: Context) -> None:
     assert erp_out(ctx) == []
     [ack] = (ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi")
     assert "AK9*R" in ack.read_text()
+
+
+def test_edifact_invoice_and_a_rejecting_contrl(ctx: Context) -> None:
+    from gateway.canonical import Invoice as InvoiceRecord
+
+    record = InvoiceRecord.model_validate_json(
+        (CASES / "eurofresh" / "outbound" / "invoice-after-delivery.json").read_bytes())
+    queue_record(ctx, record, "eurofresh")
+    drain(ctx)
+    [sent] = (ctx.data_dir / "partners" / "eurofresh" / "outbound").glob("*.edi")
+    text = sent.read_text()
+    ref = text.split("UNB+")[1].split("'")[0].split("+")[4]
+    contrl = ("UNA:+.? 'UNB+UNOC:3+5400001000019:14+8712345000011:14+260110:0800+77'"
+              "UNH+1+CONTRL:D:3:UN'"
+              f"UCI+{ref}+8712345000011:14+5400001000019:14+4'"
+              "UCM+1+INVOIC:D:96A:UN:EAN008+4'UCS+12+13'UNT+5+1'UNZ+1+77'")
+    ingest(ctx, contrl.encode(), name="contrl.edi", source="folder", partner_id="eurofresh")
+    drain(ctx)
+    [row] = ack_report(ctx.store, overdue_only=True)
+    assert row["status"] == "rejected" and row["set"] == "INVOIC"
+    assert row["reasons"] == [{"segment": "12", "code": "13"}]
+
+
+def test_a_999_rejection_carries_the_partners_reasons(ctx: Context) -> None:
+    record = Invoice.model_validate_json(
+        (CASES / "northwind-5010" / "outbound" / "810-invoice.json").read_bytes())
+    queue_record(ctx, record, "northwind-5010")
+    drain(ctx)
+    [sent] = (ctx.data_dir / "partners" / "northwind-5010" / "outbound").glob("*.edi")
+    gs06 = sent.read_text().split("GS*")[1].split("*")[5]
+    ack = ("ISA*00*          *00*          *ZZ*NORTHWINDRET   *ZZ*LITTLEFEET     *241120*0900*^"
+           "*00501*000001500*0*T*>~GS*FA*NORTHWINDRET*LITTLEFEET*20241120*0900*1500*X*"
+           f"005010X231A1~ST*999*0001*005010X231A1~AK1*IN*{gs06}*005010~AK2*810*0001~"
+           "IK3*IT1*12**8~IK4*2*358*5*ZZ~IK5*R*5~AK9*R*1*1*0~SE*8*0001~GE*1*1500~"
+           "IEA*1*000001500~")
+    ingest(ctx, ack.encode(), name="999.edi", source="folder", partner_id="northwind-5010")
+    drain(ctx)
+    [row] = ack_report(ctx.store, overdue_only=True)
+    assert row["status"] == "rejected"
+    assert {"segment": "IT1", "position": "12", "loop": "", "code": "8"} in row["reasons"]
+    assert {"set_codes": ["5"]} in row["reasons"]
