@@ -14,7 +14,7 @@ from gateway.archive import Archive
 from gateway.erp import Connector
 from gateway.partners import PartnerProfile, PartnerRegistry
 from gateway.store.db import Store
-from gateway.store.models import Event
+from gateway.store.models import Event, Work
 
 
 def utcnow() -> datetime:
@@ -44,3 +44,11 @@ def event(session: Session, ctx: Context, kind: str, item_id: int, step: str, st
           reason: str | None = None) -> None:
     session.add(Event(item_kind=kind, item_id=item_id, step=step, status=status,
                       at=ctx.clock(), reason=reason))
+
+
+def follow(session: Session, work: Work) -> None:
+    """Queue ``work`` as a next step of the step running in ``session``: the worker runs it in
+    the same transaction right after (one commit for a small file's whole way), and it stays
+    queued if it cannot run now."""
+    session.add(work)
+    session.info.setdefault("followups", []).append(work)

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
-from gateway.pipeline.context import Context, event
+from gateway.pipeline.context import Context, event, follow
 from gateway.report import Defect, FileReport, GroupReport, InterchangeReport, TransactionReport
 from gateway.store.models import (
     Ack,
@@ -274,7 +274,8 @@ class _Tree:
         s.flush()
         keep = [self.f, *self.rows.values(), *self.groups.values()]
         for obj in list(s.identity_map.values()):
-            if not any(obj is k for k in keep):
+            # work rows stay: the worker deletes its own and runs the ones queued here
+            if not isinstance(obj, Work) and not any(obj is k for k in keep):
                 s.expunge(obj)
 
     def finish(self, report: FileReport) -> dict[int, Interchange]:
@@ -308,8 +309,9 @@ def _take_back(ctx: Context, s: Session, g: Group, why: str) -> None:
             doc.status = "rejected"
             for d in s.scalars(select(Delivery).where(Delivery.document_id == doc.id,
                                                       Delivery.status == "pending")):
-                s.execute(delete(Work).where(Work.item_kind == "delivery",
-                                             Work.item_id == d.id))
+                for w in s.scalars(select(Work).where(Work.item_kind == "delivery",
+                                                      Work.item_id == d.id)):
+                    s.delete(w)
                 s.delete(d)
 
 
@@ -408,8 +410,8 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         s.flush()
     else:  # a replay of a parked or pending delivery: it carries the new document now
         d.document_id, d.status, d.message = doc.id, "pending", None
-    s.add(Work(item_kind="delivery", item_id=d.id, step="deliver", partner_id=profile.id,
-               not_before=ctx.clock()))
+    follow(s, Work(item_kind="delivery", item_id=d.id, step="deliver", partner_id=profile.id,
+                   not_before=ctx.clock()))
 
 
 def _number(record: Any) -> str | None:
@@ -463,8 +465,8 @@ def _queue_acks(ctx: Context, s: Session, f: File, profile: PartnerProfile, repo
         s.add(row)
         event(s, ctx, "file", f.id, "acknowledged", "ok", f"{ack.type} {name}")
         _key(s, row.control_number, "ack", profile.id, "file", out.id)
-        s.add(Work(item_kind="file", item_id=out.id, step="send", partner_id=profile.id,
-                   not_before=ctx.clock()))
+        follow(s, Work(item_kind="file", item_id=out.id, step="send", partner_id=profile.id,
+                       not_before=ctx.clock()))
 
 
 def _ack_control(text: str) -> str | None:

@@ -19,7 +19,7 @@ import logging
 import threading
 import traceback
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, inspect, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway.faults import crash_point
@@ -69,23 +69,49 @@ class Worker:
             w = s.get(Work, wid, with_for_update=ctx.store.dialect == "postgresql")
             if w is None or w.claimed_by != self.name:
                 return  # done meanwhile, or re-claimed by another worker after our claim ran out
-            try:
-                with s.begin_nested():
-                    later = self._step(s, w)
-            except Exception as exc:  # noqa: BLE001 - park the item, keep the gateway running
-                log.exception("%s %s %s failed", w.step, w.item_kind, w.item_id)
-                self._park(s, w, f"{type(exc).__name__}: {exc}",
-                           traceback.format_exc(limit=3))
-                s.delete(w)
+            s.info["followups"] = []
+            if not self._attempt(s, w):
                 return
-            if later is not None:
-                w.not_before = ctx.clock() + later.delay
-                w.attempts += 1
-                w.claimed_by = w.claimed_until = None
-            else:
-                s.delete(w)
-            crash_point(f"{w.step}-before-commit")
-            log.info("%s ran %s %s %d", self.name, w.step, w.item_kind, w.item_id)
+            # the next steps it queued run now, in this transaction: their effects outside
+            # the database (an ack written to the outbound folder, a document in the ERP)
+            # are idempotent, so a crash before the commit only makes them run again
+            s.flush()
+            for nxt in s.info.pop("followups", []):
+                state = inspect(nxt)
+                if state.was_deleted or state.detached:
+                    continue  # taken back: its set's group was rejected
+                if nxt.step == "deliver" and self._behind(s, nxt):
+                    continue  # an older delivery of this partner waits: stay in order
+                nxt.claimed_by, nxt.claimed_until = self.name, ctx.clock() + ctx.claim_for
+                self._attempt(s, nxt)
+
+    def _attempt(self, s: Session, w: Work) -> bool:
+        """Run ``w``'s step in a savepoint; False when it failed and its item was parked."""
+        ctx = self.ctx
+        try:
+            with s.begin_nested():
+                later = self._step(s, w)
+        except Exception as exc:  # noqa: BLE001 - park the item, keep the gateway running
+            log.exception("%s %s %s failed", w.step, w.item_kind, w.item_id)
+            self._park(s, w, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3))
+            s.delete(w)
+            return False
+        if later is not None:
+            w.not_before = ctx.clock() + later.delay
+            w.attempts += 1
+            w.claimed_by = w.claimed_until = None
+        else:
+            s.delete(w)
+        crash_point(f"{w.step}-before-commit")
+        log.info("%s ran %s %s %d", self.name, w.step, w.item_kind, w.item_id)
+        return True
+
+    def _behind(self, s: Session, w: Work) -> bool:
+        s.flush()
+        older = s.scalars(select(Work.id).where(
+            Work.step == "deliver", Work.partner_id == w.partner_id, Work.id < w.id)
+            .limit(1)).first()
+        return older is not None
 
     def _step(self, s: Session, w: Work) -> Later | None:
         if w.step in ("process", "reprocess"):
