@@ -454,12 +454,14 @@ def _cli(argv: Sequence[str]) -> int:
     pl.add_argument("--file")
     pl.add_argument("--database")
     pl.add_argument("--workers", type=int, default=1)
+    pl.add_argument("--base", type=int, default=0, help="first interchange number")
     a = p.parse_args(argv)
     tune_gc()
     if a.command == "bench":
         return main(a)
     if a.command == "pipeline":
-        print(json.dumps(benchpipeline.child(a.mode, a.count, a.file, a.database, a.workers)))
+        print(json.dumps(benchpipeline.child(a.mode, a.count, a.file, a.database, a.workers,
+                                             a.base)))
         return 0
     if a.mode in benchtranslate.TRANSLATE_MODES:
         print(json.dumps(benchtranslate.child(a.mode, a.file, a.target_bytes)))

@@ -71,7 +71,8 @@ def as_bench_partner(data: bytes) -> bytes:
     return re.sub(rb"GS\*(\w\w)\*[^*]*\*[^*]*\*", rb"GS*\1*BENCHPARTNER*BENCHGATEWAY*", data)
 
 
-def child(mode: str, count: int, file: str | None, database: str | None, workers: int) -> Row:
+def child(mode: str, count: int, file: str | None, database: str | None, workers: int,
+          base: int = 0) -> Row:
     """One measurement in this process (``python -m gateway.bench pipeline ...``)."""
     from sqlalchemy import func, select
 
@@ -90,7 +91,7 @@ def child(mode: str, count: int, file: str | None, database: str | None, workers
         t0, c0 = time.perf_counter(), time.process_time()
         size = 0
         if mode == "small":
-            for n in range(count):
+            for n in range(base, base + count):  # a shared database: new numbers per run
                 data = variant(n)
                 size += len(data)
                 ingest(ctx, data, name=f"po-{n}.edi", source="bench", partner_id="bigbox")
@@ -132,9 +133,9 @@ def _workers(ctx: Any, n: int, database: str | None) -> None:
 
 
 def run(mode: str, *, count: int = 0, file: Path | None = None, database: str | None = None,
-        workers: int = 1) -> Row:
+        workers: int = 1, base: int = 0) -> Row:
     cmd = [sys.executable, "-m", "gateway.bench", "pipeline", mode, "--count", str(count),
-           "--workers", str(workers)]
+           "--workers", str(workers), "--base", str(base)]
     if file is not None:
         cmd += ["--file", str(file)]
     if database:
@@ -152,7 +153,7 @@ def bench(*, count: int, file: Path | None, pg_url: str | None) -> list[Row]:
         rows.append(run("file", file=file))
     if pg_url:
         rows.append(run("small", count=count, database=pg_url))
-        rows.append(run("small", count=count, database=pg_url, workers=2))
+        rows.append(run("small", count=count, database=pg_url, workers=2, base=count))
     return rows
 
 

@@ -295,6 +295,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     st.erp = args.erp
     st.scan_interval, st.stable_for = args.scan_interval, args.stable_for
     st.claim_seconds = args.claim_seconds
+    st.duplicate_days = args.duplicate_days
     return serve(st)
 
 
@@ -561,6 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--scan-interval", type=float, default=0.5, help="seconds between scans")
     sv.add_argument("--stable-for", type=float, default=1.0,
                     help="seconds a dropped file must stay unchanged before it is taken")
+    sv.add_argument("--duplicate-days", type=float, default=30.0,
+                    help="an interchange repeating a partner's control number within this "
+                         "many days is a duplicate (acknowledged, not delivered again)")
     sv.add_argument("--claim-seconds", type=float, default=300.0,
                     help="after this a step a killed process held is run again")
     sv.add_argument("--erp", choices=("file", "profile"), default="file",

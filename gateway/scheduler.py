@@ -106,7 +106,10 @@ class Leader:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=wait)
         if self._conn is not None:
+            # really close it (not back to the pool, where the session lock would live on)
+            self._conn.invalidate()
             self._conn.close()
+            self._conn = None
 
 
 def start_scheduler(ctx: Context, url: str) -> Leader:

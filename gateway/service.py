@@ -33,6 +33,7 @@ from gateway.archive import Archive, ArchiveError
 from gateway.erp import Connector
 from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
+from gateway.partners.endpoints import Erp
 from gateway.pipeline.context import Context
 from gateway.pipeline.ingest import ingest
 from gateway.pipeline.worker import Worker
@@ -50,6 +51,7 @@ class Settings:
     database: str | None = None  # default sqlite:///<data_dir>/gateway.db
     workers: int = 2
     tryton_url: str | None = None
+    duplicate_days: float = 30.0  # a repeated interchange within this many days is a duplicate
     erp: str = "file"  # "file": the file connector unless Tryton is configured; "profile"
     scan_interval: float = 0.5
     stable_for: float = 1.0
@@ -71,23 +73,37 @@ def build_context(settings: Settings) -> Context:
     def connector_for(profile: PartnerProfile, doc_type: str) -> Connector:
         key = (profile.id, doc_type)
         if key not in connectors:
-            connectors[key] = _connector(profile, settings)
+            connectors[key] = _connector(profile, doc_type, settings)
         return connectors[key]
 
     for p in registry:
         for box in ("inbound", "outbound", "send"):
             (settings.data_dir / "partners" / p.id / box).mkdir(parents=True, exist_ok=True)
-        if settings.erp == "profile":
-            connector_for(p, "purchase_order")  # fail at start, not at the first delivery
+        if settings.erp == "profile":  # fail at start, not at the first delivery
+            for kind in ("purchase_order", "order_acknowledgement", "ship_notice", "invoice"):
+                connector_for(p, kind)
     return Context(store=store, archive=Archive(settings.archive_dir), registry=registry,
                    data_dir=settings.data_dir, connector_for=connector_for,
-                   claim_for=timedelta(seconds=settings.claim_seconds))
+                   claim_for=timedelta(seconds=settings.claim_seconds),
+                   duplicate_window=timedelta(days=settings.duplicate_days))
 
 
-def _connector(profile: PartnerProfile, settings: Settings) -> Connector:
+def erp_of(profile: PartnerProfile, doc_type: str) -> Erp | None:
+    """The ERP a partner's document of canonical type ``doc_type`` goes to: the document's own
+    ``[documents.<doc>.erp]``, else the partner's ``[erp]``."""
+    from gateway.translate.generate import EDIFACT_MESSAGES, X12_SETS
+
+    codes = {X12_SETS.get(doc_type), EDIFACT_MESSAGES.get(doc_type)}
+    for doc, route in profile.documents.items():
+        if doc in codes and route.erp is not None and route.carries("inbound"):
+            return route.erp
+    return profile.erp
+
+
+def _connector(profile: PartnerProfile, doc_type: str, settings: Settings) -> Connector:
     from gateway.erp.factory import connector_for
 
-    erp = profile.erp
+    erp = erp_of(profile, doc_type)
     if erp is not None and erp.connector == "tryton":
         url = settings.tryton_url or os.environ.get("EDI_TRYTON_URL")
         if url:

@@ -261,3 +261,17 @@ def test_bench_translate_section_reports_figures(tmp_path: Path,
     assert {(r["file"], r["mode"]) for r in saved} == want
     gen = next(r for r in saved if r["mode"] == "generate")
     assert gen["out_bytes"] >= TINY and gen["records"] > 0 and gen["cpu_s"] > 0
+
+
+def test_bench_pipeline_section_on_sqlite_and_postgresql(pg_url: str,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    from gateway import benchpipeline
+
+    rows = benchpipeline.bench(count=12, file=None, pg_url=pg_url)
+    assert [(r["database"], r["workers"], r["delivered"], r["left"]) for r in rows] == [
+        ("sqlite", 1, 12, 0), ("postgresql", 1, 12, 0), ("postgresql", 2, 24, 0)]
+    benchpipeline.print_table(rows)
+    out = capsys.readouterr().out
+    assert "interchanges/s" in out
+    assert benchpipeline.targets(rows)[0][0].startswith("small files through the whole pipeline")

@@ -284,6 +284,7 @@ def document_standard(doc: str) -> Standard:
 class DocumentRoute(_Model):
     direction: Literal["inbound", "outbound", "both"]
     map: MapName | None = None  # None: the generic map for the standard, version and document
+    erp: Erp | None = None  # where this document goes; None: the partner's [erp]
 
     def carries(self, direction: Literal["inbound", "outbound"]) -> bool:
         return self.direction in (direction, "both")
