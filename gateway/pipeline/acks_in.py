@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.pipeline.states import move
 from gateway.store.models import ExpectedAck
 from gateway.stream import Message
 
@@ -103,7 +104,7 @@ def reconcile(s: Session, partner_id: str, results: list[AckResult], ack_id: int
         if r.transaction is not None:
             q = q.where(ExpectedAck.transaction_control_number == r.transaction)
         for row in s.scalars(q):
-            row.status = "accepted" if r.accepted else "rejected"
+            move("expected_ack", row, "accepted" if r.accepted else "rejected")
             row.reasons = r.reasons
             row.ack_id = ack_id
             changed += 1

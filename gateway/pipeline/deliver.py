@@ -24,6 +24,7 @@ from gateway.erp import Delivery as ErpDelivery
 from gateway.erp import Rejected, Retry
 from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
+from gateway.pipeline.states import move
 from gateway.store.models import Delivery, Document, File, Interchange, Transaction
 
 
@@ -69,13 +70,14 @@ def deliver(ctx: Context, s: Session, d: Delivery) -> Later | None:
         _park(ctx, s, d, doc, f"the ERP refused it: {exc}")
         return None
     crash_point("deliver-after-erp")
-    d.status, d.erp_ref, d.delivered_at = "delivered", receipt.erp_ref, ctx.clock()
+    move("delivery", d, "delivered")
+    d.erp_ref, d.delivered_at = receipt.erp_ref, ctx.clock()
     d.message = receipt.message or (None if receipt.created else "already in the ERP")
-    doc.status = "delivered"
+    move("document", doc, "delivered")
     if doc.transaction_id is not None:
         tx = s.get(Transaction, doc.transaction_id)
-        if tx is not None:
-            tx.status = "delivered"
+        if tx is not None and tx.status == "translated":
+            move("transaction", tx, "delivered")
     event(s, ctx, "delivery", d.id, "delivered", "ok",
           f"{d.connector}: {receipt.erp_ref}" + ("" if receipt.created else
                                                  " (found there already)"))
@@ -83,8 +85,9 @@ def deliver(ctx: Context, s: Session, d: Delivery) -> Later | None:
 
 
 def _park(ctx: Context, s: Session, d: Delivery, doc: Document, reason: str) -> None:
-    d.status, d.message = "parked", reason
-    doc.status = "parked"
+    move("delivery", d, "parked")
+    d.message = reason
+    move("document", doc, "parked")
     event(s, ctx, "delivery", d.id, "deliver", "parked", reason)
 
 
@@ -118,7 +121,7 @@ def send(ctx: Context, s: Session, f: File) -> Later | None:
     except OSError as exc:
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")
         return Later(f"cannot write {folder}: {exc.strerror}", timedelta(seconds=30))
-    f.status = "sent"
+    move("file", f, "sent")
     event(s, ctx, "file", f.id, "sent", "ok", f"partners/{f.partner_id}/outbound/{f.name}")
     return None
 

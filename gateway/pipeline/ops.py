@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pipeline.context import Context, event
+from gateway.pipeline.states import move
 from gateway.store.db import Store
 from gateway.store.models import (
     Ack,
@@ -188,10 +189,9 @@ def replay(ctx: Context, kind: str, item_id: int, from_step: str | None = None) 
             if step == "process" and f.direction != "in":
                 raise GatewayError(f"file {item_id} is outbound: replay it from step send",
                                    code="replay.step")
-            if step == "send":
-                f.status = "archived"
-            else:
-                f.status, f.reason = "archived", None
+            move("file", f, "archived")
+            if step != "send":
+                f.reason = None
             _queue(s, ctx, "file", f.id, "reprocess" if step == "process" else "send",
                    f.partner_id)
             return f"file {f.id} ({f.name}) queued to {step} again"
@@ -201,9 +201,10 @@ def replay(ctx: Context, kind: str, item_id: int, from_step: str | None = None) 
         if d.status == "delivered":
             return f"delivery {d.id} is delivered already ({d.erp_ref}); nothing to do"
         doc = s.get(Document, d.document_id)
-        d.status, d.attempts, d.message = "pending", 0, None
-        if doc is not None:
-            doc.status = "translated"
+        move("delivery", d, "pending")
+        d.attempts, d.message = 0, None
+        if doc is not None and doc.status == "parked":
+            move("document", doc, "translated")
         _queue(s, ctx, "delivery", d.id, "deliver", doc.partner_id if doc else None)
         return f"delivery {d.id} queued again"
 

@@ -28,6 +28,7 @@ from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
 from gateway.pipeline.context import Context, event, follow
+from gateway.pipeline.states import move
 from gateway.report import Defect, FileReport, GroupReport, InterchangeReport, TransactionReport
 from gateway.store.models import (
     Ack,
@@ -71,7 +72,8 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
     data = ctx.archive.get(f.sha256)
     profile = _file_partner(ctx, f, data)
     if isinstance(profile, str):  # the reason nobody can take this file
-        f.status, f.reason = "parked", profile
+        move("file", f, "parked")
+        f.reason = profile
         event(s, ctx, "file", f.id, "envelope", "parked", profile)
         return
     f.partner_id = profile.id
@@ -104,7 +106,8 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
           _summary(report))
     if report.unreadable or not report.interchanges:
         reason = "; ".join(d.message for d in report.errors) or "no interchange in the file"
-        f.status, f.reason = "parked", reason
+        move("file", f, "parked")
+        f.reason = reason
         event(s, ctx, "file", f.id, "envelope", "parked", reason)
         _queue_acks(ctx, s, f, profile, report, {})
         return
@@ -113,7 +116,7 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
         event(s, ctx, "file", f.id, "acknowledged", "ok", "replayed: acks not sent again")
     else:
         _queue_acks(ctx, s, f, profile, report, ix_rows)
-    f.status = "processed"
+    move("file", f, "processed")
     event(s, ctx, "file", f.id, "processed", "ok")
 
 
@@ -244,14 +247,15 @@ class _Tree:
         self.rows[ix.offset] = row
         _key(s, ix.control_number, "control", profile.id, "interchange", row.id)
         if sender != profile.id:
-            row.status = "parked"
+            move("interchange", row, "parked")
             why = (f"sender {ix.sender} is {'partner ' + sender if sender else 'unknown'}, "
                    f"not {profile.id} whose folder the file came through")
             event(s, ctx, "interchange", row.id, "partner", "parked", why)
             return row
         dup = _duplicate(ctx, s, row, self.same_bytes)
         if dup is not None:
-            row.status, row.duplicate_of = "duplicate", dup
+            move("interchange", row, "duplicate")
+            row.duplicate_of = dup
             event(s, ctx, "interchange", row.id, "duplicate", "duplicate",
                   f"same as interchange {dup}: acknowledged again, not delivered again")
         return row
@@ -284,7 +288,7 @@ class _Tree:
             row = self.interchange(ix)
             row.defects = [d.to_json() for d in ix.errors]
             if row.status not in ("parked", "duplicate"):
-                row.status = ix.status
+                move("interchange", row, ix.status)
                 event(s, ctx, "interchange", row.id, "envelope",
                       "ok" if not ix.rejected_itself else "error",
                       "; ".join(d.message for d in ix.errors) or None)
@@ -301,12 +305,13 @@ class _Tree:
 def _take_back(ctx: Context, s: Session, g: Group, why: str) -> None:
     """The sets of a rejected group: rejected, their documents and deliveries withdrawn."""
     for tx in s.scalars(select(Transaction).where(Transaction.group_id == g.id)):
-        if tx.status in ("rejected", "duplicate"):
+        if tx.status in ("rejected", "duplicate", "reconciled"):
             continue
-        tx.status, tx.reason = "rejected", why
+        move("transaction", tx, "rejected")
+        tx.reason = why
         event(s, ctx, "transaction", tx.id, "validated", "parked", why)
         for doc in s.scalars(select(Document).where(Document.transaction_id == tx.id)):
-            doc.status = "rejected"
+            move("document", doc, "rejected")
             for d in s.scalars(select(Delivery).where(Delivery.document_id == doc.id,
                                                       Delivery.status == "pending")):
                 for w in s.scalars(select(Work).where(Work.item_kind == "delivery",
@@ -348,10 +353,11 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         return
     event(s, ctx, "transaction", tx.id, "validated", "ok")
     if ix.status == "duplicate":
-        tx.status = "duplicate"
+        move("transaction", tx, "duplicate")
         return
     if ix.status == "parked":
-        tx.status, tx.reason = "parked", "its interchange is parked (see the interchange)"
+        move("transaction", tx, "parked")
+        tx.reason = "its interchange is parked (see the interchange)"
         return
     if out is not None and out.acks is not None:
         ack = Ack(direction="in", type=t.set_id, partner_id=profile.id, file_id=f.id,
@@ -360,13 +366,13 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         s.add(ack)
         s.flush()
         n = reconcile(s, profile.id, out.acks, ack.id, ctx.clock())
-        tx.status = "reconciled"
+        move("transaction", tx, "reconciled")
         event(s, ctx, "transaction", tx.id, "reconciled", "ok",
               f"{t.set_id} answers {n} set(s) we sent")
         return
     if out is None or out.record is None:
         problems = out.problems if out else [Defect("translate.missing", "not translated")]
-        tx.status = "parked"
+        move("transaction", tx, "parked")
         tx.reason = "; ".join(d.message for d in problems)
         tx.defects = tx.defects + [d.to_json() for d in problems]
         event(s, ctx, "transaction", tx.id, "translated", "parked", tx.reason)
@@ -389,7 +395,7 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
                    created_at=ctx.clock())
     s.add(doc)
     s.flush()
-    tx.status = "translated"
+    move("transaction", tx, "translated")
     event(s, ctx, "transaction", tx.id, "translated", "ok",
           f"{record.record_type} {doc.number}" + (f"; {len(out.warnings)} warning(s): " +
                                                  "; ".join(d.message for d in out.warnings)
@@ -399,7 +405,7 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
     key = f"{profile.id}:{ix.control_number}:{g.control_number}:{t.control_number}"
     d = s.scalars(select(Delivery).where(Delivery.idempotency_key == key)).first()
     if d is not None and d.status == "delivered":  # a replay: the ERP has it already
-        doc.status = "delivered"
+        move("document", doc, "delivered")
         event(s, ctx, "transaction", tx.id, "deliver", "ok",
               f"delivered before as delivery {d.id} ({d.erp_ref}); not again")
         return
@@ -409,7 +415,8 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         s.add(d)
         s.flush()
     else:  # a replay of a parked or pending delivery: it carries the new document now
-        d.document_id, d.status, d.message = doc.id, "pending", None
+        move("delivery", d, "pending")
+        d.document_id, d.message = doc.id, None
     follow(s, Work(item_kind="delivery", item_id=d.id, step="deliver", partner_id=profile.id,
                    not_before=ctx.clock()))
 

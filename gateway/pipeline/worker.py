@@ -26,6 +26,7 @@ from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
 from gateway.pipeline.deliver import Later, deliver, send
 from gateway.pipeline.process import process_file
+from gateway.pipeline.states import MOVES, move
 from gateway.store.models import Delivery, File, Work
 
 log = logging.getLogger("gateway.pipeline")
@@ -132,12 +133,14 @@ class Worker:
     def _park(self, s: Session, w: Work, reason: str, detail: str) -> None:
         if w.item_kind == "file":
             f = s.get(File, w.item_id)
-            if f is not None:
-                f.status, f.reason = "parked", reason
+            if f is not None and "parked" in MOVES["file"].get(f.status, ()):
+                move("file", f, "parked")
+                f.reason = reason
         elif w.item_kind == "delivery":
             d = s.get(Delivery, w.item_id)
-            if d is not None:
-                d.status, d.message = "parked", reason
+            if d is not None and d.status == "pending":
+                move("delivery", d, "parked")
+                d.message = reason
         event(s, self.ctx, w.item_kind, w.item_id, w.step, "parked", f"{reason}\n{detail}")
 
     def run_once(self) -> bool:
