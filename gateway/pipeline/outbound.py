@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pipeline.context import Context, event
+from gateway.pipeline.ingest import settings_of
 from gateway.pipeline.process import _business_keys, _key
 from gateway.report import InterchangeReport
 from gateway.store.models import Document, ExpectedAck, File, Interchange, Work
@@ -48,7 +49,7 @@ def queue_record(ctx: Context, record: BaseModel, partner_id: str, *, name: str 
         fname = name or f"{rtype}-{number or 'record'}-{ctl}.edi"
         f = File(direction="out", kind="edi", partner_id=profile.id, name=fname,
                  source=source, sha256=item.sha256, size=item.size, received_at=now,
-                 status="archived", settings={})
+                 status="archived", settings=settings_of(ctx, profile.id))
         s.add(f)
         s.flush()
         doc = Document(direction="out", transaction_id=None, file_id=f.id,
