@@ -19,7 +19,7 @@ from gateway.errors import GatewayError
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.outbound import generate_segments
 from gateway.validate.run import Options, validate_file
-from tests.translate.util import _code, _dec, _opt, _text, translate
+from tests.translate.util import CODES, IDQ, _code, _contacts, _dec, _opt, _text, translate
 from tests.translate.util import generate as generate_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,19 +146,6 @@ def test_005010_map_round_trips_the_fixture() -> None:
 DAYS = st.dates(date(2000, 1, 1), date(2049, 12, 31))
 ROLES = ["ship", "delivery", "estimated_delivery", "effective", "due", "discount_due",
          "requested_pickup", "confirmed_ship", "document"]
-IDQ = ["duns", "gln", "buyer_assigned", "seller_assigned", "mutually_defined"]
-CODES = ["discount", "trade_discount", "volume_discount", "promotional", "advertising",
-         "defective_allowance", "freight", "fuel_surcharge", "handling", "labeling",
-         "insurance", "other"]
-
-_contacts = st.lists(st.fixed_dictionaries({
-    "function": st.sampled_from(["buyer", "order", "receiving", "delivery", "accounts",
-                                 "general"]),
-    "name": _opt(_text(35)),
-    "phone": _opt(_code(7, 15)),
-    "email": _opt(st.builds(lambda a, b: f"{a}@{b}.COM", _code(1, 10), _code(1, 10))),
-    "fax": _opt(_code(7, 15)),
-}), max_size=2).map(tuple)
 
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["remit_to", "buyer", "seller", "ship_to", "bill_to"]),

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from gateway.canonical import PurchaseOrder
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.validate.run import Options, validate_file
-from tests.translate.util import _code, _dec, _opt, _text, translate
+from tests.translate.util import CODES, IDQ, _code, _contacts, _dec, _opt, _text, translate
 from tests.translate.util import generate as generate_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,19 +189,6 @@ def _dates(roles: list[str]) -> st.SearchStrategy[tuple[dict[str, Any], ...]]:
 ROLES = ["requested_delivery", "requested_ship", "ship_not_before", "ship_no_later",
          "cancel_after", "promotion_start", "due", "discount_due", "document",
          "confirmed_ship"]
-IDQ = ["duns", "gln", "buyer_assigned", "seller_assigned", "mutually_defined"]
-CODES = ["discount", "trade_discount", "volume_discount", "promotional", "advertising",
-         "defective_allowance", "freight", "fuel_surcharge", "handling", "labeling",
-         "insurance", "other"]
-
-_contacts = st.lists(st.fixed_dictionaries({
-    "function": st.sampled_from(["buyer", "order", "receiving", "delivery", "accounts",
-                                 "general"]),
-    "name": _opt(_text(35)),
-    "phone": _opt(_code(7, 15)),
-    "email": _opt(st.builds(lambda a, b: f"{a}@{b}.COM", _code(1, 10), _code(1, 10))),
-    "fax": _opt(_code(7, 15)),
-}), max_size=2).map(tuple)
 
 # SAC: an amount or a percent (SAC06 3 is written before a percent)
 _charges = st.lists(st.fixed_dictionaries({

@@ -51,3 +51,19 @@ def _dec(places: int, hi: int = 99999) -> st.SearchStrategy[Decimal]:
 
 def _opt(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), s)
+
+
+# shared by the X12 850 and 810 strategies: identifier qualifiers, allowance codes, contacts
+IDQ = ["duns", "gln", "buyer_assigned", "seller_assigned", "mutually_defined"]
+CODES = ["discount", "trade_discount", "volume_discount", "promotional", "advertising",
+         "defective_allowance", "freight", "fuel_surcharge", "handling", "labeling",
+         "insurance", "other"]
+
+_contacts = st.lists(st.fixed_dictionaries({
+    "function": st.sampled_from(["buyer", "order", "receiving", "delivery", "accounts",
+                                 "general"]),
+    "name": _opt(_text(35)),
+    "phone": _opt(_code(7, 15)),
+    "email": _opt(st.builds(lambda a, b: f"{a}@{b}.COM", _code(1, 10), _code(1, 10))),
+    "fax": _opt(_code(7, 15)),
+}), max_size=2).map(tuple)
