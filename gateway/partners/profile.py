@@ -257,6 +257,10 @@ class Acks(_Model):
     contrl: Literal["auto", "always", "never"] = "auto"
     expect_ack_within: Duration | None = None  # overdue-ack alert for what we send
     tolerant_charset: bool = False  # accept UTF-8 under UNOA/UNOB/UNOC from this partner
+    # a set the partner's map or a rejecting business check refuses is also rejected in the
+    # functional ack (AK5/IK5 R, UCM 4, code "business rule"), so the partner resends it;
+    # by default the ack says what the guide says and such a set is parked for our review
+    reject_refused: bool = False
 
     @property
     def policy(self) -> AckPolicy:

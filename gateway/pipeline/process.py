@@ -163,8 +163,10 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
     record = translate_message(msg, tmap, checks=profile.checks, orders=_orders(ctx),
                                refused=out.refused)
     added = msg.report.errors[before:]
-    del msg.report.errors[before:]  # the ack says what the guide says; see the docstring
     out.problems = [d for d in added if not d.warning]
+    # the ack says what the guide says (see the docstring), unless the profile rejects
+    # refused sets in the ack too; warnings never reach the ack
+    msg.report.errors[before:] = out.problems if profile.acks.reject_refused else []
     out.warnings = [d for d in added if d.warning]
     out.record = record
 
@@ -350,6 +352,7 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         tx.reason = "; ".join(d.message for d in t.errors if not d.warning) or \
             "its group was rejected"
         event(s, ctx, "transaction", tx.id, "validated", "parked", tx.reason)
+        _keep_refused(ctx, s, f, profile, tx, out, "rejected")  # (reject_refused profiles)
         return
     event(s, ctx, "transaction", tx.id, "validated", "ok")
     if ix.status == "duplicate":
@@ -376,16 +379,7 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         tx.reason = "; ".join(d.message for d in problems)
         tx.defects = tx.defects + [d.to_json() for d in problems]
         event(s, ctx, "transaction", tx.id, "translated", "parked", tx.reason)
-        for refused in out.refused if out else ():  # kept for review, and findable
-            doc = Document(direction="in", transaction_id=tx.id, file_id=f.id,
-                           partner_id=profile.id, type=refused.record_type,
-                           number=_number(refused), record=refused.model_dump(mode="json"),
-                           map_name=out.map_name if out else None, status="parked",
-                           warnings=[], created_at=ctx.clock())
-            s.add(doc)
-            s.flush()
-            for key, kind in _business_keys(refused):
-                _key(s, key, kind, profile.id, "document", doc.id)
+        _keep_refused(ctx, s, f, profile, tx, out, "parked")
         return
     record = out.record
     doc = Document(direction="in", transaction_id=tx.id, file_id=f.id, partner_id=profile.id,
@@ -419,6 +413,22 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
         d.document_id, d.message = doc.id, None
     follow(s, Work(item_kind="delivery", item_id=d.id, step="deliver", partner_id=profile.id,
                    not_before=ctx.clock()))
+
+
+def _keep_refused(ctx: Context, s: Session, f: File, profile: PartnerProfile, tx: Transaction,
+                  out: _Outcome | None, status: str) -> None:
+    """A record a business check refused: kept with its set for review, findable by its
+    numbers (``trace``), never delivered."""
+    for refused in out.refused if out else ():
+        doc = Document(direction="in", transaction_id=tx.id, file_id=f.id,
+                       partner_id=profile.id, type=refused.record_type,
+                       number=_number(refused), record=refused.model_dump(mode="json"),
+                       map_name=out.map_name if out else None, status=status,
+                       warnings=[], created_at=ctx.clock())
+        s.add(doc)
+        s.flush()
+        for key, kind in _business_keys(refused):
+            _key(s, key, kind, profile.id, "document", doc.id)
 
 
 def _number(record: Any) -> str | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,8 +28,10 @@ from typing import Any
 
 from gateway.canonical import PurchaseOrder
 from gateway.errors import GatewayError
-from gateway.partners import PartnerRegistry
+from gateway.partners import PartnerProfile, PartnerRegistry
+from gateway.stream import Message
 from gateway.translate.generate import ProfileNumbers, generate_file
+from gateway.translate.mapfile import load_map
 from gateway.translate.run import translate_file
 from gateway.validate.run import Options, validate_file
 
@@ -63,7 +66,7 @@ def run_cases(partner: str | None = None, *, cases_dir: Path = CASES,
         for edi in sorted((folder / "inbound").glob("*")):
             if edi.suffix in INBOUND_SUFFIXES and not edi.name.endswith(".acks.edi"):
                 results.append(_inbound(folder.name, edi, orders, partners_dir, update))
-                results.append(_acks(folder.name, edi, partners_dir, update))
+                results.append(_acks(folder.name, edi, partners_dir, update, orders))
         for rec in sorted((folder / "outbound").glob("*.json")):
             if not rec.name.endswith(".expected.json"):
                 results.append(_outbound(folder.name, rec, partners_dir, update))
@@ -111,7 +114,31 @@ def _inbound(partner: str, edi: Path, orders: dict[str, Any], partners_dir: Path
     return _compare(partner, name, expected, actual, update)
 
 
-def _acks(partner: str, edi: Path, partners_dir: Path, update: bool) -> CaseResult:
+def _refusing(profile: PartnerProfile, orders: dict[str, Any]) -> Callable[[Message], None]:
+    """For a profile with ``reject_refused``: translate each accepted set so that what the map
+    or a check refuses is rejected in the ack, as the running gateway does."""
+    from gateway.translate.inbound import translate_message
+    from gateway.translate.run import _map_path, partner_map
+
+    def hook(msg: Message) -> None:
+        if msg.report.status != "accepted" or msg.report.set_id in ("997", "999", "CONTRL"):
+            return
+        try:
+            where = partner_map(profile, msg.report.set_id, _map_path(msg).parent.name,
+                                "inbound")
+        except GatewayError:
+            return
+        if where.is_file():
+            before = len(msg.report.errors)
+            translate_message(msg, load_map(where), checks=profile.checks, orders=orders.get)
+            msg.report.errors[before:] = [d for d in msg.report.errors[before:]
+                                          if not d.warning]
+
+    return hook
+
+
+def _acks(partner: str, edi: Path, partners_dir: Path, update: bool,
+          orders: dict[str, Any]) -> CaseResult:
     """The acknowledgements we answer the file with, as the partner's profile asks (997, 999,
     TA1, CONTRL), with the fixed clock and the profile's control numbers."""
     name = f"inbound/{edi.name} acks"
@@ -121,7 +148,9 @@ def _acks(partner: str, edi: Path, partners_dir: Path, update: bool) -> CaseResu
     except GatewayError as exc:
         return CaseResult(partner, name, "fail", f"{exc.code}: {exc.message}")
     opts = Options(policy=profile.acks.policy, numbers=ProfileNumbers(profile), now=CLOCK,
-                   tolerant_charset=profile.acks.tolerant_charset)
+                   tolerant_charset=profile.acks.tolerant_charset,
+                   on_message=_refusing(profile, orders) if profile.acks.reject_refused
+                   else None)
     report = validate_file(edi, opts, name=edi.name)
     actual = "".join(a.text if a.text.endswith("\n") else a.text + "\n" for a in report.acks)
     return _compare(partner, name, expected, actual, update)

@@ -80,10 +80,14 @@ def test_partner_files_become_sales_a_shipment_and_a_supplier_invoice_in_tryton(
     invoice, = rpc.search_read("account.invoice", [("reference", "=", "AS-INV-88120")],
                                ["state", "total_amount", "type"])
     assert (invoice["type"], invoice["total_amount"]) == ("in", Decimal("1536.00"))
-    # the second invoice of the 810 (a price our PO does not have) is parked, not in Tryton
+    # the second invoice of the 810 (a price our PO does not have) is not in Tryton
     assert rpc.search("account.invoice", [("reference", "=", "AS-INV-88121")]) == []
     rpc.close()
     trace = subprocess.run([sys.executable, "-m", "gateway.cli", "trace", "AS-INV-88121",
                             "--data-dir", str(data)], cwd=ROOT, capture_output=True, text=True)
-    assert "parked" in trace.stdout and "price 9.55" in trace.stdout
+    # acme-supply's profile rejects refused sets in its 997 (reject_refused): rejected, kept
+    assert "[rejected]" in trace.stdout and "price 9.55" in trace.stdout
+    acks = "".join(p.read_text() for p in (data / "partners" / "acme-supply" / "outbound")
+                   .glob("*.edi"))
+    assert "AK2*810*0002~AK5*R*5~" in acks
     shutil.rmtree(archive, ignore_errors=True)

@@ -284,3 +284,22 @@ def test_a_999_rejection_carries_the_partners_reasons(ctx: Context) -> None:
     assert row["status"] == "rejected"
     assert {"segment": "IT1", "position": "12", "loop": "", "code": "8"} in row["reasons"]
     assert {"set_codes": ["5"]} in row["reasons"]
+
+
+def test_a_profile_can_reject_refused_sets_in_the_ack(ctx: Context) -> None:
+    profile = ctx.registry.get("bigbox")
+    strict = profile.model_copy(update={"acks": profile.acks.model_copy(
+        update={"reject_refused": True})})
+    ctx.registry = type(ctx.registry)([p if p.id != "bigbox" else strict
+                                       for p in ctx.registry])
+    drop(ctx, CHECKS_850, "bigbox")
+    drain(ctx)
+    [ack] = (ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi")
+    text = ack.read_text()
+    assert "AK2*850*0001~AK5*A~" in text and "AK2*850*0002~AK5*R*5~" in text
+    with ctx.store.session() as s:
+        sets = {t.control_number: t.status for t in s.scalars(select(Transaction))}
+    assert sets == {"0001": "delivered", "0002": "rejected"}
+    kept = trace(ctx.store, "BB4410032")["items"]
+    assert any(i["kind"] == "document" and i["status"] == "rejected" for i in kept)
+    assert len(erp_out(ctx)) == 1
