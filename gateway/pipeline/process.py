@@ -404,7 +404,7 @@ def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: 
               f"delivered before as delivery {d.id} ({d.erp_ref}); not again")
         return
     if d is None:
-        d = Delivery(document_id=doc.id, connector=_connector_name(profile, record.record_type),
+        d = Delivery(document_id=doc.id, connector=_connector_name(ctx, profile, record.record_type),
                      idempotency_key=key, status="pending", attempts=0)
         s.add(d)
         s.flush()
@@ -450,8 +450,12 @@ def _business_keys(record: Any) -> list[tuple[str, str]]:
     return keys
 
 
-def _connector_name(profile: PartnerProfile, doc_type: str) -> str:
-    return profile.erp.connector if profile.erp is not None else "file"
+def _connector_name(ctx: Context, profile: PartnerProfile, doc_type: str) -> str:
+    """The connector the document will go to (known for sure when it is delivered)."""
+    try:
+        return ctx.connector_for(profile, doc_type).name
+    except GatewayError as exc:  # a connector that cannot be built: the delivery will say
+        return f"({exc.code})"[:32]
 
 
 def _key(s: Session, key: str | None, kind: str, partner: str | None, item_kind: str,
