@@ -37,7 +37,7 @@ from gateway.partners.endpoints import Erp
 from gateway.pipeline.context import Context
 from gateway.pipeline.ingest import ingest
 from gateway.pipeline.worker import Worker
-from gateway.store.db import open_store
+from gateway.store.db import default_url, open_store
 
 log = logging.getLogger("gateway.service")
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        return self.database or f"sqlite:///{self.data_dir / 'gateway.db'}"
+        return self.database or default_url(self.data_dir)
 
 
 def build_context(settings: Settings) -> Context:
