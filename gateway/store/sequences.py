@@ -20,18 +20,20 @@ number is used up only when its transaction commits, so the series has no gaps e
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Table, case, literal
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
 from gateway.acks.numbers import Kind
 from gateway.partners.profile import ControlNumbers as Ranges
 from gateway.partners.profile import NumberRange
 from gateway.store.db import Store
 from gateway.store.models import SequenceRow
+
+_UPSERT = text(
+    "INSERT INTO sequences (partner_id, kind, last_value) VALUES (:p, :k, :start) "
+    "ON CONFLICT (partner_id, kind) DO UPDATE SET last_value = CASE "
+    "WHEN sequences.last_value >= :end OR sequences.last_value < :start THEN :start "
+    "ELSE sequences.last_value + 1 END RETURNING last_value")
 
 
 class DbControlNumbers:
@@ -44,25 +46,18 @@ class DbControlNumbers:
         self.partner_id = partner_id
         self.ranges = ranges or Ranges()
 
-    def statement(self, kind: Kind) -> ReturningInsert[tuple[int]]:
-        """The upsert that takes the next number of ``kind`` (RETURNING it)."""
+    def statement(self, kind: Kind) -> tuple[TextClause, dict[str, object]]:
+        """The upsert that takes the next number of ``kind`` (RETURNING it), and its
+        parameters. One text for both databases (SQLite ≥ 3.35 and PostgreSQL share the
+        syntax), so SQLAlchemy compiles it once instead of for every number."""
         rng: NumberRange = getattr(self.ranges, kind)
-        insert = postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert
-        t = cast(Table, SequenceRow.__table__)
-        last = t.c.last_value
-        return (insert(t)
-                .values(partner_id=self.partner_id, kind=kind, last_value=rng.start)
-                .on_conflict_do_update(
-                    index_elements=[t.c.partner_id, t.c.kind],
-                    set_={"last_value": case(
-                        ((last >= rng.end) | (last < rng.start), literal(rng.start)),
-                        else_=last + 1)})
-                .returning(last))
+        return _UPSERT, {"p": self.partner_id, "k": kind, "start": rng.start, "end": rng.end}
 
     def next(self, kind: Kind) -> int:
         """The next number, in a transaction of its own (committed when it returns)."""
         with self.store.connect(write=True) as conn, conn.begin():
-            return int(conn.execute(self.statement(kind)).scalar_one())
+            stmt, params = self.statement(kind)
+            return int(conn.execute(stmt, params).scalar_one())
 
     def within(self, session: Session) -> SessionControlNumbers:
         """The same series, drawn inside ``session``'s transaction: a number is used up only
@@ -90,4 +85,5 @@ class SessionControlNumbers:
         self.session = session
 
     def next(self, kind: Kind) -> int:
-        return int(self.session.execute(self.numbers.statement(kind)).scalar_one())
+        stmt, params = self.numbers.statement(kind)
+        return int(self.session.execute(stmt, params).scalar_one())
