@@ -16,6 +16,7 @@ reason, the gateway carries on.
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,18 +172,24 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
     out.record = record
 
 
-_MAPS: dict[str, tuple[tuple[int, ...], TranslationMap]] = {}
+_MAPS: dict[str, tuple[tuple[int, ...], TranslationMap, float]] = {}
+RECHECK = 2.0  # seconds between looks at the map files' modification times
 
 
 def cached_map(where: Path) -> TranslationMap:
     """``load_map`` once per map and version: a map (or a table or map it builds on) changed
-    on disk is loaded again, so a replay after a fix uses the fix."""
-    stamp = _stamp(where)
+    on disk is loaded again (looked at every couple of seconds), so a replay after a fix uses
+    the fix."""
     hit = _MAPS.get(str(where))
+    now = time.monotonic()
+    if hit is not None and now - hit[2] < RECHECK:
+        return hit[1]
+    stamp = _stamp(where)
     if hit is not None and hit[0] == stamp:
+        _MAPS[str(where)] = (stamp, hit[1], now)
         return hit[1]
     tmap = load_map(where)
-    _MAPS[str(where)] = (stamp, tmap)
+    _MAPS[str(where)] = (stamp, tmap, now)
     return tmap
 
 
