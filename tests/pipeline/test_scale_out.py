@@ -9,22 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from gateway.benchpipeline import variant
 from gateway.pipeline.ingest import ingest
 from gateway.service import Settings, build_context
 from gateway.store.models import Delivery, Work
 from tests.pipeline.gateway_proc import serve, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-BIGBOX_850 = ROOT / "fixtures" / "partners" / "bigbox" / "inbound" / "850-store-distribution.edi"
 BACKLOG = 500
-
-
-def _variant(n: int) -> bytes:
-    """The BigBox order as its n-th interchange: its own control numbers and PO number."""
-    return (BIGBOX_850.read_bytes().replace(b"000104522", f"{200000 + n:09d}".encode())
-            .replace(b"*104522*", f"*{300000 + n}*".encode())
-            .replace(b"*104522~", f"*{300000 + n}~".encode())
-            .replace(b"BB4410023", f"BB{5000000 + n}".encode()))
 
 
 def test_two_processes_share_one_backlog_on_postgresql(tmp_path: Path, pg_url: str) -> None:
@@ -32,7 +24,7 @@ def test_two_processes_share_one_backlog_on_postgresql(tmp_path: Path, pg_url: s
     ctx = build_context(Settings(data_dir=data, archive_dir=archive, database=pg_url,
                                  scheduler=False))
     for n in range(BACKLOG):
-        ingest(ctx, _variant(n), name=f"po-{n:03d}.edi", source="test", partner_id="bigbox")
+        ingest(ctx, variant(n), name=f"po-{n:03d}.edi", source="test", partner_id="bigbox")
 
     def done() -> bool:
         with ctx.store.session() as s:
