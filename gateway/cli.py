@@ -41,6 +41,7 @@ from typing import IO, Any
 
 from gateway.batch import tune_gc
 from gateway.cli_ops import add_operations
+from gateway.errors import GatewayError
 from gateway.report import Defect, FileReport
 from gateway.validate.run import Options, validate_file
 
@@ -372,6 +373,9 @@ def main(argv: Seq[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except GatewayError as exc:  # a broken profile or map, an unusable store or archive…
+        print(f"edi-gateway {args.command}: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
     return code
 
 

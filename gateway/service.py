@@ -193,6 +193,7 @@ class Gateway:
 
 def serve(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations: quiet unless wrong
     gw = Gateway(settings)
     done = threading.Event()
 

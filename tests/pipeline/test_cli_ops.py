@@ -94,3 +94,18 @@ def test_archive_verify_finds_an_altered_file(data: Path,
     assert main(args(data, "archive", "verify")) == 1
     assert victim.name in capsys.readouterr().out
     shutil.rmtree(archive)
+
+
+def test_serve_refuses_a_broken_profile_with_its_line(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    partners = tmp_path / "partners"
+    shutil.copytree(ROOT / "partners", partners)
+    bad = partners / "bigbox.toml"
+    bad.write_text(bad.read_text().replace('functional = "997"', 'functional = "998"'))
+    code = main(["serve", "--data-dir", str(tmp_path / "var"), "--archive",
+                 str(tmp_path / "archive"), "--partners-dir", str(partners)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "edi-gateway serve: partner.invalid:" in err and "bigbox.toml:" in err
+    assert "acks.functional" in err
