@@ -28,9 +28,10 @@ from gateway.report import Defect
 from gateway.stream import SegmentToken
 from gateway.translate.edifact_map import split_position
 from gateway.translate.edifact_nest import Nesting
-from gateway.translate.inbound import _append, _Bad, convert, set_path
+from gateway.translate.inbound import _Bad, convert
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
-from gateway.translate.outbound import get_path
+from gateway.translate.paths import append as _append
+from gateway.translate.paths import get_path, set_path
 from gateway.translate.tree import LoopInstance
 
 _DIGITS = re.compile(r"[0-9]+")

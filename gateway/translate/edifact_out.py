@@ -33,11 +33,9 @@ from gateway.edifact.writer import Segment as EdifactSegment
 from gateway.errors import GatewayError
 from gateway.segment_format import Element
 from gateway.translate.edifact_map import split_position
-from gateway.translate.inbound import set_path
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
-from gateway.translate.outbound import _items, get_path, other_pairs, render
-from gateway.translate.rules import defaults as apply_defaults
-from gateway.translate.rules import xref_out
+from gateway.translate.outbound import _items, other_pairs, outbound_data, render
+from gateway.translate.paths import get_path
 
 Values = dict[tuple[int, int], str]  # (element position, component or 0) -> value
 
@@ -48,13 +46,7 @@ def generate_edifact_segments(record: BaseModel, tmap: TranslationMap,
     cross-references fill the partner's values from ours first (our SKU -> their article
     number), and its defaults the fields the record leaves empty, as for X12."""
     out: list[EdifactSegment] = []
-    data = record.model_dump(exclude_none=True)
-    if tmap.xref:
-        xrefs = {name: (x, tmap.tables.get(name, {})) for name, x in tmap.xref.items()}
-        xref_out(xrefs, data, get_path, set_path)
-    if tmap.defaults:
-        apply_defaults(tmap.defaults, data)
-    _emit(tmap, tmap.header, data, out, decimal)
+    _emit(tmap, tmap.header, outbound_data(record, tmap), out, decimal)
     return out
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,9 +20,10 @@ from gateway.report import Defect
 from gateway.stream import Message, SegmentToken
 from gateway.translate.gs1 import sscc_in
 from gateway.translate.hierarchy import Hierarchy
-from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap, parse_path
-from gateway.translate.outbound import get_path
-from gateway.translate.rules import CheckAction, OrderLookup, Xref, run_checks, xref_in
+from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
+from gateway.translate.paths import append as _append
+from gateway.translate.paths import get_path, set_path
+from gateway.translate.rules import CheckAction, OrderLookup, run_checks, xref_in
 from gateway.translate.rules import defaults as apply_defaults
 from gateway.translate.tree import LoopInstance, build_tree
 from gateway.validate.guides import lookup
@@ -37,7 +37,6 @@ class _Bad(ValueError):
 
 
 # a field path is parsed once, not once per value (callers only unpack the parts)
-_parsed = cache(parse_path)
 
 
 def translate_message(msg: Message, tmap: TranslationMap, *,
@@ -67,7 +66,7 @@ def translate_message(msg: Message, tmap: TranslationMap, *,
         defects.extend(hier.defects())
     unreadable = any(not d.warning for d in defects)  # content the map could not convert
     if tmap.xref:
-        defects.extend(xref_in(_xrefs(tmap), data, get_path, set_path))
+        defects.extend(xref_in(tmap.xrefs(), data, get_path, set_path))
     if tmap.defaults:
         apply_defaults(tmap.defaults, data)
     record = None
@@ -90,10 +89,6 @@ def translate_message(msg: Message, tmap: TranslationMap, *,
         d.offset = d.offset if d.offset is not None else msg.report.offset
     msg.report.errors.extend(defects)
     return record
-
-
-def _xrefs(tmap: TranslationMap) -> dict[str, tuple[Xref, dict[str, str]]]:
-    return {name: (x, tmap.tables.get(name, {})) for name, x in tmap.xref.items()}
 
 
 def _apply(tmap: TranslationMap, bindings: list[Binding], inst: LoopInstance,
@@ -233,37 +228,3 @@ def _defect(tok: SegmentToken, seq: int, raw: str, what: str) -> Defect:
     return Defect("st.business_rule", f"segment {tok.tag} at position {tok.position}, "
                   f"element {ref}: {what}", offset=tok.offset, segment=tok.tag,
                   segment_position=tok.position, element=ref, element_seq=seq, value=raw)
-
-
-def _append(scope: dict[str, Any], path: str, item: Any) -> None:
-    *head, (name, _index) = _parsed(path)
-    target = _descend(scope, head)
-    target.setdefault(name, []).append(item)
-
-
-def _descend(scope: dict[str, Any], parts: list[tuple[str, str | None]]) -> dict[str, Any]:
-    for name, index in parts:
-        if index is None:
-            scope = scope.setdefault(name, {})
-            continue
-        items: list[Any] = scope.setdefault(name, [])
-        if index.isdigit():
-            while len(items) <= int(index):
-                items.append({})
-            scope = items[int(index)]
-        else:
-            found = next((i for i in items if i.get("role") == index), None)
-            if found is None:
-                found = {"role": index}
-                items.append(found)
-            scope = found
-    return scope
-
-
-def set_path(scope: dict[str, Any], path: str, value: Any) -> None:
-    *head, (name, index) = _parsed(path)
-    target = _descend(scope, head)
-    if index is None:
-        target[name] = value
-    else:
-        target.setdefault(name, []).append(value)

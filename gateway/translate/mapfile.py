@@ -135,6 +135,10 @@ class TranslationMap(_Model):
     source: str = ""
     tables: dict[str, dict[str, str]] = {}  # the xref tables, read by load_map
 
+    def xrefs(self) -> dict[str, tuple[Xref, dict[str, str]]]:
+        """Each cross-reference with its table."""
+        return {name: (x, self.tables.get(name, {})) for name, x in self.xref.items()}
+
     def reverse(self, code_set: str) -> dict[str, str]:
         """Canonical value -> the first EDI code listed for it."""
         out: dict[str, str] = {}

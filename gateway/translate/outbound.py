@@ -24,8 +24,8 @@ from gateway.translate.mapfile import (
     ElementBinding,
     TranslationMap,
     climb,
-    parse_path,
 )
+from gateway.translate.paths import get_path, set_path
 from gateway.translate.rules import defaults as apply_defaults
 from gateway.translate.rules import xref_out
 from gateway.x12.writer import GroupHeader, Transaction, X12Envelope, write_interchange
@@ -35,15 +35,20 @@ Segment = tuple[str, list[str]]
 
 def generate_segments(record: BaseModel, tmap: TranslationMap) -> list[Segment]:
     out: list[Segment] = []
-    data = record.model_dump(exclude_none=True)
+    _emit(tmap, tmap.header, outbound_data(record, tmap), out)
+    return out
+
+
+def outbound_data(record: BaseModel, tmap: TranslationMap) -> dict[str, Any]:
+    """The record's dict form as a map writes it: the partner's values filled from ours by
+    its cross-references (our SKU -> their item number), its defaults where the record is
+    empty. X12 and EDIFACT alike."""
+    data: dict[str, Any] = record.model_dump(exclude_none=True)
     if tmap.xref:
-        from gateway.translate.inbound import set_path
-        xrefs = {name: (x, tmap.tables.get(name, {})) for name, x in tmap.xref.items()}
-        xref_out(xrefs, data, get_path, set_path)
+        xref_out(tmap.xrefs(), data, get_path, set_path)
     if tmap.defaults:
         apply_defaults(tmap.defaults, data)
-    _emit(tmap, tmap.header, data, out)
-    return out
+    return data
 
 
 def generate_x12(record: BaseModel, tmap: TranslationMap, envelope: X12Envelope,
@@ -190,20 +195,3 @@ def _code(rev: dict[str, str], value: Any, code_set: str) -> str:
 
 def _elements(values: dict[int, str]) -> list[str]:
     return [values.get(n, "") for n in range(1, max(values) + 1)]
-
-
-def get_path(scope: Any, path: str) -> Any:
-    for name, index in parse_path(path):
-        if not isinstance(scope, dict):
-            return None
-        scope = scope.get(name)
-        if scope is None:
-            return None
-        if index is not None:
-            if index.isdigit():
-                scope = scope[int(index)] if int(index) < len(scope) else None
-            else:
-                scope = next((i for i in scope if i.get("role") == index), None)
-            if scope is None:
-                return None
-    return scope
