@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -18,8 +17,17 @@ from gateway.cli import main
 from gateway.errors import GatewayError
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.outbound import generate_segments
-from gateway.validate.run import Options, validate_file
-from tests.translate.util import CODES, IDQ, _code, _contacts, _dec, _opt, _text, translate
+from tests.translate.util import (
+    CODES,
+    IDQ,
+    _code,
+    _contacts,
+    _dec,
+    _opt,
+    _text,
+    round_trip,
+    translate,
+)
 from tests.translate.util import generate as generate_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,14 +97,7 @@ def test_n2_needs_an_n2_element(tmp_path: Path) -> None:
 # -- outbound and round trips ------------------------------------------------------------
 
 def _round_trip(record: Invoice, tmap: TranslationMap) -> None:
-    text = generate(record, tmap)
-    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
-    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
-               for t in g.transactions for d in t.errors]
-    assert report.all_accepted, (text, defects)
-    [(back, msg)] = translate(text.encode("latin-1"), tmap)
-    assert msg.report.errors == []
-    assert back == record
+    round_trip(record, tmap, "IN")
 
 
 def test_generate_validates_and_round_trips(tmap: TranslationMap) -> None:

@@ -3,7 +3,6 @@ order), broken hierarchies, outbound numbering, round trips, the corpus sample, 
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from datetime import date
@@ -20,7 +19,7 @@ from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.gs1 import check_digit
 from gateway.translate.run import translate_file
 from gateway.validate.run import Options, validate_file
-from tests.translate.util import _code, _dec, _opt, _text, translate
+from tests.translate.util import _code, _dec, _opt, _text, round_trip, translate
 from tests.translate.util import generate as generate_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,15 +183,7 @@ def test_sscc_with_or_without_ai_and_its_check_digit(tmap: TranslationMap) -> No
 # -- outbound and round trips ------------------------------------------------------------
 
 def _round_trip(record: ShipNotice, tmap: TranslationMap) -> str:
-    text = generate(record, tmap)
-    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
-    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
-               for t in g.transactions for d in t.errors]
-    assert report.all_accepted, (text, defects)
-    [(back, msg)] = translate(text.encode("latin-1"), tmap)
-    assert msg.report.errors == []
-    assert back == record
-    return text
+    return round_trip(record, tmap, "SH")
 
 
 @pytest.mark.parametrize("edi", [PICK_PACK, STANDARD], ids=lambda p: p.stem)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -15,8 +14,17 @@ from hypothesis import strategies as st
 
 from gateway.canonical import PurchaseOrder
 from gateway.translate import MapError, TranslationMap, load_map, map_for
-from gateway.validate.run import Options, validate_file
-from tests.translate.util import CODES, IDQ, _code, _contacts, _dec, _opt, _text, translate
+from tests.translate.util import (
+    CODES,
+    IDQ,
+    _code,
+    _contacts,
+    _dec,
+    _opt,
+    _text,
+    round_trip,
+    translate,
+)
 from tests.translate.util import generate as generate_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,14 +112,7 @@ def test_bad_date_is_a_defect(tmap: TranslationMap) -> None:
 # -- outbound and round trips ------------------------------------------------------------
 
 def _round_trip(record: PurchaseOrder, tmap: TranslationMap) -> None:
-    text = generate(record, tmap)
-    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
-    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
-               for t in g.transactions for d in t.errors]
-    assert report.all_accepted, (text, defects)
-    [(back, msg)] = translate(text.encode("latin-1"), tmap)
-    assert msg.report.errors == []
-    assert back == record
+    round_trip(record, tmap, "PO")
 
 
 @pytest.mark.parametrize("name", CASES)

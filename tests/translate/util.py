@@ -17,6 +17,7 @@ from gateway.stream import Message
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import TranslationMap
 from gateway.translate.outbound import generate_x12
+from gateway.validate.run import Options, validate_file
 from gateway.x12.reader import read_x12
 from gateway.x12.writer import GroupHeader, X12Envelope
 
@@ -24,6 +25,19 @@ from gateway.x12.writer import GroupHeader, X12Envelope
 def translate(data: bytes, tmap: TranslationMap) -> list[tuple[Any, Message]]:
     return [(translate_message(ev, tmap), ev) for ev in read_x12(io.BytesIO(data))
             if isinstance(ev, Message)]
+
+
+def round_trip(record: BaseModel, tmap: TranslationMap, functional_id: str) -> str:
+    """Generate ``record``, check the EDI validates, translate it back: the same record."""
+    text = generate(record, tmap, functional_id)
+    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
+    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
+               for t in g.transactions for d in t.errors]
+    assert report.all_accepted, (text, defects)
+    [(back, msg)] = translate(text.encode("latin-1"), tmap)
+    assert msg.report.errors == []
+    assert back == record
+    return text
 
 
 def generate(record: BaseModel, tmap: TranslationMap, functional_id: str) -> str:
