@@ -17,14 +17,13 @@ the D96A maps exist. Figures are reported, never asserted.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:  # imported when used: the validation children of the bench never load them
     from gateway.stream import Message
@@ -60,38 +59,46 @@ class _Counts:
         self.out_bytes = 0
 
 
-def _translator(sink: TextIO | None, counts: _Counts, keep: list[tuple[Any, TranslationMap]]
+def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, TranslationMap]]
                 | None = None) -> Callable[[Message], None]:
+    from pydantic_core import to_json
+
+    from gateway.translate.compiled import translate_json
     from gateway.translate.inbound import translate_message
     from gateway.translate.mapfile import load_map
 
-    maps: dict[Path, TranslationMap] = {}
+    maps: dict[tuple[str | None, ...], TranslationMap | None] = {}
 
     def on_message(msg: Message) -> None:
         if msg.report.status != "accepted":
             counts.failed += 1
             return
-        where = generic_map(msg)
-        tmap = maps.get(where)
+        key = (msg.interchange.standard, msg.group.version, msg.report.set_id,
+               *msg.report.message_identifier)
+        if key not in maps:
+            where = generic_map(msg)
+            maps[key] = load_map(where) if where.is_file() else None
+        tmap = maps[key]
         if tmap is None:
-            if not where.is_file():
-                counts.failed += 1
-                return
-            tmap = maps[where] = load_map(where)
-        record = translate_message(msg, tmap)
-        if record is None:
             counts.failed += 1
             return
+        data = translate_json(msg, tmap) if keep is None else None
+        if data is None:
+            record = translate_message(msg, tmap)
+            if record is None:
+                counts.failed += 1
+                return
+            if keep is not None:
+                keep.append((record, tmap))
+            data = record.model_dump(mode="json", exclude_none=True)
         counts.translated += 1
-        if keep is not None:
-            keep.append((record, tmap))
         if sink is not None:
-            doc = {"type": record.record_type, "partner": "generic",
+            doc = {"type": data["record_type"], "partner": "generic",
                    "interchange_control_number": msg.interchange.control_number,
                    "group_control_number": msg.group.control_number,
                    "transaction_control_number": msg.report.control_number,
-                   "record": record.model_dump(mode="json", exclude_none=True)}
-            text = json.dumps(doc) + "\n"
+                   "record": data}
+            text = to_json(doc) + b"\n"
             counts.out_bytes += len(text)
             sink.write(text)
 
@@ -104,7 +111,7 @@ def translate_counts(path: Path, mode: str) -> Row:
     from gateway.validate.run import Options, validate_file
 
     counts = _Counts()
-    with open(os.devnull, "w", encoding="utf-8") as sink:
+    with open(os.devnull, "wb") as sink:
         hook = _translator(sink, counts) if mode == "translate" else None
         report = validate_file(path, Options(acks=False, keep_reports=False, on_message=hook),
                                name=str(path))

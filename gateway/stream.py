@@ -93,6 +93,8 @@ class Message:
     # EDIFACT: segments as tokens or as unsplit text (release characters still in), with offsets
     texts: list[SegmentToken | str] | None = None
     text_offsets: list[int] | None = None
+    # set by validation: an accepted message then has no control character in any value
+    validated: bool = False
 
     def segments(self) -> list[bytes]:
         """X12 segment bytes without terminators (split from ``blob`` on first use)."""

@@ -1,7 +1,9 @@
 """Translate whole files into canonical records: what ``edi-gateway translate`` runs.
 
 Each file is read and validated exactly as ``validate`` does (``gateway.validate.run``); every
-accepted transaction set whose guide has a map is translated with it. Rejected sets, sets
+accepted transaction set whose guide has a map is translated with it: by the map's compiled
+form (``gateway.translate.compiled``) when it has one, else, and for any set the compiled form
+cannot vouch for, by ``translate_message``; both give the same JSON. Rejected sets, sets
 without a map and sets whose content the map cannot carry come back as errors, with the
 engine's codes and the set's control numbers; the good ones still come out.
 """
@@ -12,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
 from gateway.partners.profile import document_standard
 from gateway.report import Defect, FileReport, TransactionReport
 from gateway.stream import Message
+from gateway.translate.compiled import translate_json
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import TranslationMap, load_map, map_for, map_path
 from gateway.validate.run import Options, validate_file
@@ -84,6 +88,13 @@ def translate_file(path: Path, *, partner: str | None = None,
         if partner is not None:
             registry.get(partner)  # an unknown id is a ConfigError for the caller
 
+    compiled_orders: dict[str, dict[str, Any]] = {}  # purchase orders, in their JSON form
+
+    def order(number: str) -> Any:
+        if number not in known and number in compiled_orders:
+            known[number] = PurchaseOrder.model_validate(compiled_orders.pop(number))
+        return known.get(number)
+
     def on_message(msg: Message) -> None:
         ctx = _context(msg)
         who = partner or "generic"
@@ -109,9 +120,16 @@ def translate_file(path: Path, *, partner: str | None = None,
                                "message": f"no map for {msg.report.set_id} yet ({where.name})"})
             return
         tmap = maps.get(where) or maps.setdefault(where, load_map(where))
+        data = translate_json(msg, tmap)  # the compiled map, when it has one and can vouch
+        if data is not None:
+            if data["record_type"] == "purchase_order":
+                compiled_orders[data["number"]] = data
+            out.documents.append({"type": data["record_type"], "partner": who, **{
+                k: v for k, v in ctx.items() if k != "set"}, "record": data})
+            return
         before = len(msg.report.errors)
         record = translate_message(msg, tmap, checks=profile.checks if profile else None,
-                                   orders=known.get)
+                                   orders=order)
         if record is not None:
             if record.record_type == "purchase_order":
                 known[record.number] = record

@@ -28,6 +28,7 @@ def validate_message(msg: Message, grammar: MessageGrammar, *, precise: bool = F
                      tolerant_charset: bool = False) -> bool:
     """Validate ``msg``; defects go to ``msg.report.errors``. Returns True when the fast path
     alone decided (the set is valid)."""
+    msg.validated = True
     if not precise and grammar.standard == "edifact" and msg.texts:
         if _edifact_fast(msg, grammar):
             return True

@@ -1,0 +1,594 @@
+"""X12 maps compiled into Python per map and guide: a set's canonical JSON in one pass.
+
+The reference path (``translate_message``) tokenizes every element, places the segments in a
+loop tree, walks the map's bindings over it, then validates the record with pydantic and dumps
+it: about 1.8 ms for a 3 KB set, six times the budget of 10 MB/s. Here a map is turned, once
+per guide, into generated functions (one per segment tag per loop) that read the element
+values straight from ``str.split`` and write JSON-form values (decimals and dates as text);
+the segments are placed by the same rules as ``gateway.translate.tree`` through a table of
+memoised transitions; ``jsonform`` checks the result against the model and orders it as
+``model_dump`` does.
+
+The result is the same as the reference path's or None, never different: whatever the
+compiled code cannot vouch for (a code missing from a code set, a decimal not in plain form, a
+value the model might refuse, a required field absent) makes ``run`` return None and the caller
+translates that set the reference way, which also gives the defects. A map is compiled only
+when streaming its bindings in document order writes the record exactly as walking them in
+map order does (``_order_safe``), and only for what this module knows: X12 maps without HL
+hierarchies, SSCC values, cross-references, defaults or business checks (those take the
+reference path). tests/translate/test_compiled.py holds both paths to the same output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.grammar.model import LoopNode, MessageGrammar, Node, SegmentNode
+from gateway.stream import Message
+from gateway.translate.jsonform import Fallback, Finalizer, condition, field_schema, finalizer
+from gateway.translate.mapfile import (
+    Binding,
+    ElementBinding,
+    TranslationMap,
+    _item,
+    _unwrap,
+    parse_path,
+    resolve,
+)
+from gateway.translate.paths import append as _append
+from gateway.translate.paths import set_path as _set
+from gateway.validate.guides import lookup
+
+Handler = Callable[[list[str], dict[str, Any]], None]  # (the segment's values, the scope)
+
+
+class Unsupported(Exception):
+    """The map uses something this compiler does not reproduce exactly."""
+
+
+def _date(v: str) -> str:
+    if len(v) != 8 or not v.isdigit():
+        raise Fallback
+    try:
+        return date(int(v[:4]), int(v[4:6]), int(v[6:])).isoformat()
+    except ValueError:
+        raise Fallback from None
+
+
+def _int(v: str) -> int:
+    if not (v.isdigit() and v.isascii() or v[:1] == "-" and v[1:].isdigit() and v.isascii()):
+        raise Fallback
+    return int(v)
+
+
+def _n2(v: str) -> str:
+    _int(v)
+    return format(Decimal(v).scaleb(-2), "f")
+
+
+class _Ctx:
+    """The compiled bindings of one loop (or the message body)."""
+
+    __slots__ = ("handlers", "loops")
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+        self.loops: dict[str, tuple[_Ctx, str | None]] = {}  # loop id -> (ctx, each)
+
+
+_Frame = tuple[LoopNode | None, tuple[Node, ...], int]
+_Step = tuple[int, int, str | None]  # new state, frames closed (-1: not placed), loop opened
+# the next state's row, frames closed, the scope opened (_SAME, or the list an item is
+# appended to), the segment's handler
+_Action = tuple["_Row", int, Any, Handler | None]
+_SAME = object()  # a loop opened whose bindings write in the enclosing scope (or none)
+
+
+class _Row(dict[str, _Action]):
+    """A state's actions by segment tag, each worked out on first sight."""
+
+    __slots__ = ("cm", "state")
+
+    def __init__(self, cm: CompiledMap, state: int) -> None:
+        super().__init__()
+        self.cm, self.state = cm, state
+
+    def __missing__(self, tag: str) -> _Action:
+        return self.cm.step(self.state, tag)
+
+
+class _Placer:
+    """``gateway.translate.tree.build_tree``'s placement as memoised state transitions: a
+    state is the stack of (loop, position) frames; each (state, tag) is worked out once."""
+
+    def __init__(self, grammar: MessageGrammar) -> None:
+        from gateway.translate.tree import _tables
+
+        self.tables = _tables(grammar)
+        self.states: list[tuple[_Frame, ...]] = []
+        self.ids: dict[tuple[tuple[int, int], ...], int] = {}
+        self.rows: list[dict[str, _Step]] = []
+        self.intern(((None, grammar.body, 0),))
+
+    def intern(self, frames: tuple[_Frame, ...]) -> int:
+        key = tuple((id(ch), i) for _, ch, i in frames)
+        got = self.ids.get(key)
+        if got is None:
+            got = self.ids[key] = len(self.states)
+            self.states.append(frames)
+            self.rows.append({})
+        return got
+
+    def step(self, state: int, tag: str) -> _Step:
+        frames = self.states[state]
+        out: _Step = (state, -1, None)
+        for depth in range(len(frames) - 1, -1, -1):
+            loop, children, index = frames[depth]
+            k = self.tables[id(children)][index if index or loop is None else 1].get(tag)
+            if k is None:
+                continue
+            new = frames[:depth] + ((loop, children, k),)
+            child = children[k]
+            opened = None
+            if isinstance(child, LoopNode):
+                new += ((child, child.children, 0),)
+                opened = child.loop_id
+            out = (self.intern(new), len(frames) - 1 - depth, opened)
+            break
+        self.rows[state][tag] = out
+        return out
+
+
+class CompiledMap:
+    def __init__(self, tmap: TranslationMap, grammar: MessageGrammar) -> None:
+        if tmap.map.standard != "x12" or tmap.xref or tmap.defaults or tmap.checks:
+            raise Unsupported("only X12 maps without cross-references, defaults or checks")
+        self.tmap = tmap
+        model = _record_model(tmap)
+        self.placer = _Placer(grammar)
+        self.rows: list[_Row] = [_Row(self, 0)]
+        self.names: dict[str, Any] = {"Fallback": Fallback, "_date": _date, "_int": _int,
+                                      "_n2": _n2, "_append": _append,
+                                      "_set": _set}
+        self.source: list[str] = []
+        self.reach = 0
+        self.written: dict[type, set[str]] = {}
+        self.checked: dict[type, set[str]] = {}
+        self.unchecked: dict[type, set[str]] = {}
+        self.root = self._ctx(tmap.header, grammar.body, model)
+        trusted = {m: f - self.unchecked.get(m, set()) for m, f in self.checked.items()}
+        fin = finalizer(model, self.written, trusted)
+        if fin is None:
+            raise Unsupported(f"no JSON form for {model.__name__}")
+        self.finalize: Finalizer = fin
+        ns = dict(self.names)
+        exec(compile("\n".join(self.source), f"<map {tmap.source}>", "exec"), ns)
+        self._bind(self.root, ns)
+
+    # -- run ---------------------------------------------------------------------------------
+
+    def run(self, msg: Message) -> dict[str, Any] | None:
+        """The record of ``msg`` in its JSON form, or None: take the reference path."""
+        d = msg.delimiters
+        es, cs, rs = d.element, d.component, d.repetition
+        if msg.blob is not None:
+            sep = msg.blob_sep.decode(msg.encoding)
+            text = msg.blob.decode(msg.encoding, "replace")
+            texts = text.split(sep)
+        else:
+            sep = es
+            texts = [s.decode(msg.encoding, "replace") for s in msg.segments()]
+            text = sep.join(texts)
+        parts = cs in text or bool(rs and rs in text)
+        data: dict[str, Any] = {}
+        scope = data
+        scopes = [data]
+        row = self.rows[0]
+        try:
+            for s in texts:
+                p = s.split(es)
+                if parts and (cs in s or rs and rs in s):  # the first repetition's first part
+                    p = [x.split(rs)[0].split(cs)[0] if rs else x.split(cs)[0] for x in p]
+                row, closed, opened, h = row[p[0]]
+                if closed:
+                    if closed < 0:
+                        continue  # placed nowhere (validation has said so)
+                    del scopes[-closed:]
+                    scope = scopes[-1]
+                if opened is not None:
+                    if opened is not _SAME:
+                        item: dict[str, Any] = {}
+                        scope.setdefault(opened, []).append(item)
+                        scope = item
+                    scopes.append(scope)
+                if h is not None:
+                    h(p, scope)
+            return self.finalize(data)
+        except Fallback:
+            return None
+
+    def step(self, state: int, tag: str) -> _Action:
+        """What a segment does in a state: the placement, the scope it opens and its
+        handler (worked out once per state and tag)."""
+        new, closed, opened = self.placer.step(state, tag)
+        while len(self.rows) < len(self.placer.states):
+            self.rows.append(_Row(self, len(self.rows)))
+        row = self.rows[new]
+        action: _Action = (row, closed, None, None)
+        if closed >= 0:
+            frames = self.placer.states[new]
+            ctx = self.ctx_of(frames)
+            h = ctx.handlers.get(tag) if ctx is not None else None
+            if opened is not None:
+                parent = self.ctx_of(frames[:-1])
+                lb = parent.loops.get(opened) if parent is not None else None
+                action = (row, closed, _SAME if lb is None or lb[1] is None else lb[1], h)
+            else:
+                action = (row, closed, None, h)
+        self.rows[state][tag] = action
+        return action
+
+    def ctx_of(self, frames: tuple[_Frame, ...]) -> _Ctx | None:
+        ctx: _Ctx | None = self.root
+        for loop, _children, _index in frames[1:]:
+            assert loop is not None
+            got = ctx.loops.get(loop.loop_id) if ctx is not None else None
+            ctx = got[0] if got is not None else None
+        return ctx
+
+    # -- compile -----------------------------------------------------------------------------
+
+    def const(self, value: Any) -> str:
+        name = f"K{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def _ctx(self, bindings: list[Binding], children: tuple[Node, ...], model: Any) -> _Ctx:
+        ctx = _Ctx()
+        _order_safe(bindings, children, model)
+        by_tag: dict[str, list[Binding]] = {}
+        for b in bindings:
+            if b.hl is not None or b.nest is not None:
+                raise Unsupported("HL hierarchies and nests")
+            if b.loop is not None:
+                node = _node(children, b.loop, loop=True)
+                if node is None:
+                    continue  # not in this guide: never placed
+                if b.loop in ctx.loops:
+                    raise Unsupported(f"loop {b.loop} bound twice")
+                assert isinstance(node, LoopNode)
+                inner = model if b.each is None else resolve(model, b.each, listed=True)
+                if b.each is not None and ("." in b.each or "[" in b.each):
+                    raise Unsupported(f"loop {b.loop}: each {b.each!r} is a path")
+                if b.each is not None:
+                    self.note(model, b.each)
+                ctx.loops[b.loop] = (self._ctx(b.segments, node.children, inner), b.each)
+            elif b.segment is not None:
+                by_tag.setdefault(b.segment, []).append(b)
+        for tag, bs in by_tag.items():
+            name = f"h{len(self.source)}_{tag}"
+            self.source += self._handler(name, bs, model)
+            ctx.handlers[tag] = name  # type: ignore[assignment]  # bound after exec
+        return ctx
+
+    def _bind(self, ctx: _Ctx, ns: dict[str, Any]) -> None:
+        ctx.handlers = {tag: ns[name] for tag, name in ctx.handlers.items()}  # type: ignore
+        for child, _each in ctx.loops.values():
+            self._bind(child, ns)
+
+    def _handler(self, name: str, bindings: list[Binding], model: Any) -> list[str]:
+        self.reach = 0  # the last fixed position read: shorter segments are padded to it
+        out: list[str] = []
+        for b in bindings:
+            body: list[str] = []
+            target_model = model if b.each is None or b.groups is not None else resolve(
+                model, b.each, listed=True)
+            if b.groups is not None:
+                body += self._fill(b.elements, "s", model, "0")
+                body += self._groups(b, model)
+            else:
+                t = "t" if b.each else "s"
+                if b.each:
+                    body.append("t = {}")
+                body += self._fill(b.elements, t, target_model, "0")
+                if b.pairs is not None:
+                    pr = b.pairs
+                    for f in list(pr.fields.values()) + ([pr.other] if pr.other else []):
+                        _leaf(target_model, f, None, listed=f == pr.other)
+                    codes = self.tmap.codes.get(pr.other_codes or "", {})
+                    body += self._pairs(pr, t, target_model, codes)
+                if b.each:
+                    self.note(model, b.each)
+                    conds = [f"t.get({f!r}) in {self.const(frozenset(v))}"
+                             for f, v in b.skip.items()]
+                    for f in b.skip:
+                        if _leaf(target_model, f, None) in ("date", "decimal", "int"):
+                            raise Unsupported(f"skip on {f}: compared as Python values")
+                    add = _add("s", b.each, "t")
+                    body += ([f"if not ({' or '.join(conds)}):"] + ["    " + x for x in add]
+                             if conds else add)
+            body = body or ["pass"]
+            if b.where:
+                conds = [f"p[{int(k)}] == {v!r}" for k, v in b.where.items()]
+                self.reach = max([self.reach, *map(int, b.where)])
+                out.append(f"    if {' and '.join(conds)}:")
+                out += ["        " + x for x in body]
+            else:
+                out += ["    " + x for x in body]
+        head = [f"def {name}(p, s):", "    n = len(p)"]
+        if self.reach:  # trailing empty elements are left out of a segment
+            head.append(f"    if n <= {self.reach}: p = p + [''] * ({self.reach + 1} - n)")
+        return head + out
+
+    def _fill(self, elements: dict[str, ElementBinding], t: str, model: Any,
+              base: str) -> list[str]:
+        out: list[str] = []
+        for pos, eb in elements.items():
+            if eb.direction == "out" or eb.constant is not None:
+                continue
+            kind = _leaf(model, eb.field, eb.format)
+            if base != "0":
+                i = f"{base} + {int(pos)}"
+                out.append(f"v = p[{i}] if n > {i} else ''")
+            else:
+                self.reach = max(self.reach, int(pos))
+                out.append(f"v = p[{int(pos)}]")
+            out.append("if v:")
+            table = self.tmap.codes[eb.codes] if eb.codes is not None else None
+            if table is not None:
+                out += [f"    v = {self.const(table)}.get(v)", "    if v is None: raise Fallback"]
+            elif eb.format == "date":
+                out.append("    v = _date(v)")
+            elif eb.format == "int":
+                out.append("    v = _int(v)")
+            elif eb.format == "n2":
+                out.append("    v = _n2(v)")
+            elif eb.format is not None and not (eb.format == "decimal" and kind == "decimal"):
+                raise Unsupported(f"format {eb.format}")
+            out += ["    " + x for x in self.check(model, eb.field, codes=table)]
+            out += ["    " + x for x in _setter(t, eb.field)]
+        return out
+
+    def _groups(self, b: Binding, model: Any) -> list[str]:
+        g = b.groups
+        assert g is not None and b.each is not None
+        item = resolve(model, b.each, listed=True)
+        empty = " and ".join(f"(p[base + {k}] if n > base + {k} else '') == ''"
+                             for k in range(1, g.size + 1))
+        out = [f"for g in range({g.count}):", f"    base = {g.first} + g * {g.size} - 1",
+               f"    if {empty}: continue", "    i = {}"]
+        out += ["    " + x for x in self._fill(g.shared, "i", item, "0")]
+        out += ["    " + x for x in self._fill(g.elements, "i", item, "base")]
+        out += ["    " + x for x in _add("s", b.each, "i")]
+        self.note(model, b.each)
+        return out
+
+    def _pairs(self, pr: Any, t: str, model: Any, codes: dict[str, str]) -> list[str]:
+        """Qualifier/value pairs, as ``inbound._pairs`` reads them: every pair up to the last
+        element there is; an unmapped qualifier is the reference path's defect."""
+        end = pr.first + 2 * pr.count
+        out = [f"for qs in range({pr.first}, n if n < {end} else {end}, 2):",
+               "    q = p[qs]", "    v = p[qs + 1] if qs + 1 < n else ''",
+               "    if not v:",  # an empty value the model refuses, or nothing
+               "        if q: raise Fallback",
+               "        continue"]
+        by_field: dict[str, list[str]] = {}
+        for q, f in pr.fields.items():
+            by_field.setdefault(f, []).append(q)
+        word = "if"
+        for f, qs in by_field.items():
+            out.append(f"    {word} q in {self.const(frozenset(qs))}:")
+            out += ["        " + x for x in self.check(model, f)]
+            out += ["        " + x for x in _setter(t, f)]
+            word = "elif"
+        if pr.other is not None:
+            item = resolve(model, pr.other, listed=True)
+            self.note(model, pr.other)
+            k = self.const(codes)
+            out.append(f"    {word} q in {k}:")
+            out += ["        " + x for x in self.check(item, "value")]
+            out += ["        " + x for x in self.check(item, "qualifier", codes=codes)]
+            out.append(f"        _append({t}, {pr.other!r}, {{'qualifier': {k}[q], 'value': v}})")
+            word = "elif"
+        out.append("    else: raise Fallback" if word == "elif" else "    raise Fallback")
+        return out
+
+    def note(self, model: Any, path: str) -> tuple[Any, str]:
+        """Record which fields of which models the compiled code may write (the finalizer
+        looks for those alone); the model and field the path ends at."""
+        name = ""
+        for name, index in parse_path(path):
+            owner = model
+            self.written.setdefault(model, set()).add(name)
+            tp = model.model_fields[name].annotation
+            if index is not None:
+                model = _item(tp)
+                if not index.isdigit():  # name[role] writes the role itself
+                    self.written.setdefault(model, set()).add("role")
+                    role = field_schema(model, "role")
+                    ok = role["type"] == "literal" and index in role["expected"]
+                    (self.checked if ok else self.unchecked).setdefault(model, set()).add(
+                        "role")
+            else:
+                model = _unwrap(tp)
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                return owner, name
+        return model, name
+
+    def check(self, model: Any, path: str, var: str = "v",
+              codes: dict[str, str] | None = None) -> list[str]:
+        """The lines checking a value about to be written at ``path`` as the finalizer would
+        (nothing for a code set whose canonical values all fit the field); the field is then
+        trusted by the finalizer, unless some other write to it goes unchecked."""
+        owner, name = self.note(model, path)
+        schema = field_schema(owner, name)
+        self.checked.setdefault(owner, set()).add(name)
+        if codes is not None and schema["type"] == "literal" and set(codes.values()) <= set(
+                schema["expected"]):
+            return []
+        return [f"if not ({condition(schema, var, self.const, {}, True)}): raise Fallback"]
+
+
+def _setter(scope: str, path: str) -> list[str]:
+    """Lines doing ``paths.set_path(scope, path, v)`` without parsing the path per value
+    (a ``name[role]`` step, which searches, still calls it)."""
+    parts = parse_path(path)
+    if any(i is not None and not i.isdigit() for _, i in parts):
+        return [f"_set({scope}, {path!r}, v)"]
+    out, x = [], scope
+    for n, (name, index) in enumerate(parts[:-1]):
+        y = f"x{n}"
+        if index is None:
+            out += [f"{y} = {x}.get({name!r})", f"if {y} is None: {y} = {x}[{name!r}] = {{}}"]
+        else:
+            out += [f"{y} = {x}.setdefault({name!r}, [])",
+                    f"while len({y}) <= {int(index)}: {y}.append({{}})",
+                    f"{y} = {y}[{int(index)}]"]
+        x = y
+    name, index = parts[-1]
+    out.append(f"{x}[{name!r}] = v" if index is None else f"{x}.setdefault({name!r}, []).append(v)")
+    return out
+
+
+def _add(scope: str, each: str, item: str) -> list[str]:
+    """Lines appending ``item`` to the list ``each`` of ``scope`` (``paths.append``)."""
+    if "." in each or "[" in each:
+        return [f"_append({scope}, {each!r}, {item})"]
+    return [f"l = {scope}.get({each!r})", f"if l is None: {scope}[{each!r}] = [{item}]",
+            f"else: l.append({item})"]
+
+
+def _record_model(tmap: TranslationMap) -> Any:
+    from gateway.canonical import RECORD_TYPES
+
+    return RECORD_TYPES[tmap.map.record]
+
+
+def _leaf(model: Any, path: str, fmt: str | None, *, listed: bool = False) -> str:
+    """The kind of value at ``path`` ("date", "decimal", "int", "text"), checked against the
+    element's format: the compiled code writes what that format gives, and the finalizer
+    vouches for text only when pydantic would have been given text too."""
+    tp = resolve(model, path, listed=listed)
+    if listed:
+        return "list"
+    item = _item(tp)
+    tp = _unwrap(item if item is not None else tp)
+    kind = ("date" if tp is date else "decimal" if tp is Decimal else
+            "int" if tp is int else "text")
+    wants = {"date": "date", "int": "int", "decimal": "decimal", "n2": "decimal"}.get(fmt or "")
+    if fmt == "sscc" or (wants or kind) != kind or kind == "date" and fmt != "date":
+        raise Unsupported(f"{path}: format {fmt} into a {kind} value")
+    return kind
+
+
+def _node(children: tuple[Node, ...], key: str, *, loop: bool) -> Node | None:
+    found = [c for c in children
+             if (isinstance(c, LoopNode) and loop and c.loop_id == key)
+             or (isinstance(c, SegmentNode) and not loop and c.tag == key)]
+    if len(found) > 1:
+        raise Unsupported(f"{key} at {len(found)} places of one loop")
+    return found[0] if found else None
+
+
+def _writes(b: Binding) -> set[str]:
+    """The fields of its scope a binding writes (first part of each path)."""
+    def first(path: str) -> str:
+        return parse_path(path)[0][0]
+
+    if b.loop is not None:
+        if b.each is not None:
+            return {first(b.each)}
+        return set().union(*(_writes(c) for c in b.segments)) if b.segments else set()
+    if b.each is not None and b.groups is None:
+        return {first(b.each)}
+    out = {first(eb.field) for eb in b.elements.values()
+           if eb.direction != "out" and eb.constant is None}
+    if b.groups is not None and b.each is not None:
+        out.add(first(b.each))
+    if b.pairs is not None:
+        out |= {first(f) for f in b.pairs.fields.values()}
+        if b.pairs.other:
+            out.add(first(b.pairs.other))
+    return out
+
+
+def _order_safe(bindings: list[Binding], children: tuple[Node, ...], model: Any) -> None:
+    """Refuse a binding list whose writes could land in another order when the segments are
+    taken in document order than when the bindings are walked in map order. Within one loop
+    instance the placement only moves forward through the guide, so two bindings writing the
+    same field agree when the earlier binding's segment (or loop) comes no later in the guide,
+    and, on the same segment, when that segment occurs at most once."""
+    placed: list[tuple[int, SegmentNode | LoopNode, set[str], Binding]] = []
+    for b in bindings:
+        node = _node(children, b.loop or b.segment or "", loop=b.loop is not None)
+        if node is None:
+            continue
+        assert isinstance(node, (SegmentNode, LoopNode))
+        placed.append((children.index(node), node, _writes(b), b))
+    for i, (pos_a, node_a, w_a, b_a) in enumerate(placed):
+        for pos_b, _node_b, w_b, b_b in placed[i + 1:]:
+            if not w_a & w_b or pos_a < pos_b:
+                continue
+            if pos_a == pos_b and isinstance(node_a, SegmentNode) and (
+                    node_a.max_use == 1 or _same_values(b_a, b_b)):
+                continue
+            raise Unsupported(f"bindings writing {sorted(w_a & w_b)} out of guide order")
+
+
+def _scalars(b: Binding) -> dict[str, tuple[str, str | None, Any]] | None:
+    """What a segment binding sets, path -> (position, code set, format); None when it also
+    appends to lists (``each``, pairs, groups, ``name[...]`` paths)."""
+    if b.each is not None or b.pairs is not None or b.groups is not None:
+        return None
+    out = {eb.field: (pos, eb.codes, eb.format) for pos, eb in b.elements.items()
+           if eb.direction != "out" and eb.constant is None}
+    return None if any("[" in f for f in out) else out
+
+
+def _same_values(first: Binding, later: Binding) -> bool:
+    """Two bindings of one repeating segment agree in either order when they only set values
+    and every value both set, the later one (in map order) sets from every such segment, from
+    the same element the same way: the last segment with a value wins either way (the 850's
+    two TD5 bindings)."""
+    a, b = _scalars(first), _scalars(later)
+    if a is None or b is None:
+        return False
+    common = a.keys() & b.keys()
+    return all(a[f] == b[f] for f in common) and (not common or not later.where)
+
+
+_COMPILED: dict[tuple[int, int], tuple[TranslationMap, MessageGrammar, CompiledMap | None]] = {}
+
+
+def compiled(tmap: TranslationMap, grammar: MessageGrammar) -> CompiledMap | None:
+    """The compiled form of ``tmap`` for ``grammar`` (None when it has none)."""
+    key = (id(tmap), id(grammar))
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0] is tmap and hit[1] is grammar:
+        return hit[2]
+    try:
+        cm: CompiledMap | None = CompiledMap(tmap, grammar)
+    except Unsupported:
+        cm = None
+    if len(_COMPILED) > 256:
+        _COMPILED.clear()
+    _COMPILED[key] = (tmap, grammar, cm)
+    return cm
+
+
+def translate_json(msg: Message, tmap: TranslationMap) -> dict[str, Any] | None:
+    """``msg``'s record as ``model_dump(mode="json", exclude_none=True)`` gives it, by the
+    compiled map; None when the map has no compiled form, the set was not validated and
+    accepted, or it needs the reference path."""
+    if not msg.validated or msg.report.status != "accepted":
+        return None  # the compiled code leans on validation (no control characters)
+    grammar = lookup(msg)
+    if grammar is None:
+        return None
+    cm = compiled(tmap, grammar)
+    return cm.run(msg) if cm is not None else None

@@ -1,0 +1,185 @@
+"""The compiled maps (gateway/translate/compiled.py) give what the reference path gives.
+
+Every set is translated both ways: the compiled form's JSON, when it vouches for the set, must
+equal ``translate_message`` then ``model_dump(mode="json", exclude_none=True)``, key order
+included; when it does not (None), the reference path decides. On generated records and on the
+benchmark's files the compiled form must vouch (else it would be a slow path in disguise).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from pydantic import BaseModel
+
+from gateway.benchgen import generate_x12_translate
+from gateway.stream import Message
+from gateway.translate import run as translate_run
+from gateway.translate.compiled import compiled, translate_json
+from gateway.translate.inbound import translate_message
+from gateway.translate.mapfile import TranslationMap, load_map, map_for
+from gateway.translate.run import translate_file
+from gateway.validate.guides import lookup, x12_guide
+from gateway.validate.run import Options, validate_file
+from tests.translate.test_every_map import STRATEGIES, x12_text
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+X12_MAPS = [(v, d) for v in ("004010", "005010") for d in ("850", "855", "810")]
+
+
+def _both(msg: Message, tmap: TranslationMap) -> tuple[Any, Any]:
+    fast = translate_json(msg, tmap)  # first: the reference path adds defects to the report
+    record = translate_message(msg, tmap)
+    ref = record.model_dump(mode="json", exclude_none=True) if record is not None else None
+    return fast, ref
+
+
+def _sets(source: Path | bytes) -> list[tuple[Any, Any]]:
+    """(compiled, reference) for every accepted set of a file that a generic X12 map
+    translates."""
+    out: list[tuple[Any, Any]] = []
+
+    def on(msg: Message) -> None:
+        if msg.interchange.standard != "x12" or msg.report.status != "accepted":
+            return
+        where = map_for("x12", (msg.group.version or "")[:6], msg.report.set_id)
+        if where.is_file():
+            out.append(_both(msg, load_map(where)))
+
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    validate_file(stream, Options(acks=False, on_message=on))
+    return out
+
+
+def _same(pairs: list[tuple[Any, Any]]) -> int:
+    """Assert agreement; the number of sets the compiled form vouched for."""
+    for fast, ref in pairs:
+        if ref is None:
+            assert fast is None  # never vouches for what the reference path refuses
+        elif fast is not None:
+            assert fast == ref
+            assert list(fast) == list(ref)  # model order, as model_dump writes it
+    return sum(fast is not None for fast, _ in pairs)
+
+
+def test_benchmark_file_all_compiled(tmp_path: Path) -> None:
+    path = tmp_path / "translate.x12"
+    generate_x12_translate(path, 200_000)
+    pairs = _sets(path)
+    assert len(pairs) > 40
+    assert _same(pairs) == len(pairs)
+
+
+def test_every_x12_fixture_agrees() -> None:
+    files = sorted(p for p in (ROOT / "fixtures").rglob("*")
+                   if p.is_file() and p.suffix in (".edi", ".x12", ".txt")
+                   and not p.name.endswith(".acks.edi") and p.read_bytes()[:3] == b"ISA")
+    assert len(files) > 20
+    vouched = total = 0
+    for f in files:
+        pairs = _sets(f)
+        vouched += _same(pairs)
+        total += len(pairs)
+    assert total and vouched  # both paths were exercised on real files
+
+
+@pytest.mark.parametrize(("version", "doc"), X12_MAPS, ids=["/".join(m) for m in X12_MAPS])
+def test_generated_records_compile_to_the_same_json(version: str, doc: str) -> None:
+    tmap = load_map(map_for("x12", version, doc))
+    assert compiled(tmap, x12_guide(f"{version}VICS", doc)) is not None
+
+    @settings(max_examples=30, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(record=STRATEGIES[f"x12/{doc}"]())
+    def prop(record: BaseModel) -> None:
+        text = x12_text(record, tmap)
+        [(fast, ref)] = _sets(text.encode("latin-1"))
+        assert ref is not None
+        assert fast is not None, text
+        assert fast == ref and list(fast) == list(ref)
+
+    prop()
+
+
+PO_850 = (b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*0304*U*"
+          b"00401*000000001*0*P*>~GS*PO*SENDER*RECEIVER*20240102*0304*1*X*004010~ST*850*0001~"
+          b"BEG*00*SA*PO123**20240102~PO1*1*10*EA*2.50*PE*BP*SKU1*VP*V1~PID*F****WIDGET~"
+          b"PO1*2*4*CA*12*PE*BP*SKU2~CTT*2~SE*7*0001~GE*1*1~IEA*1*000000001~")
+
+
+def test_the_plain_850_is_compiled() -> None:
+    [(fast, ref)] = _sets(PO_850)
+    assert fast is not None and fast == ref
+    assert fast["lines"][0] == {"line_number": "1", "buyer_part_number": "SKU1",
+                                "vendor_part_number": "V1", "product_ids": [],
+                                "description": "WIDGET", "quantity": "10", "unit": "each",
+                                "unit_price": "2.50", "price_basis": "per_each", "dates": [],
+                                "destinations": [], "allowances_charges": [], "notes": []}
+
+
+@pytest.mark.parametrize(("before", "after", "refused"), [
+    (b"PO1*1*10*EA*", b"PO1*1*10*ZZ*", "a unit missing from the code set"),
+    (b"PID*F****WIDGET~", b"PID*F****WIDGET ~", "a trailing space the model refuses"),
+    (b"WIDGET~", b"WIDGET~SAC*A*F050~", "an allowance without amount or percent"),
+    (b"VP*V1~", b"SK*V1~", "a qualifier the map does not know"),
+    (b"BEG*00*SA*PO123**20240102~",
+     b"BEG*00*SA*PO123**20240102~DTM*002*20240103~DTM*002*20240104~",
+     "the same date role twice"),
+    (b"PO1*1*10*EA*", b"PO1*1*010*EA*", ""),  # a leading zero: Decimal normalises it
+    (b"PO1*1*10*EA*2.50", b"PO1*1*10*EA*2.", ""),  # a bare decimal point
+])
+def test_what_the_compiled_form_does_not_vouch_for(before: bytes, after: bytes,
+                                                   refused: str) -> None:
+    """Sets the reference path refuses (with a defect) or changes (normalised numbers):
+    the compiled form leaves them to it."""
+    text = PO_850.replace(before, after)
+    assert text != PO_850
+    body = text[text.index(b"ST*"):text.index(b"~SE*")]
+    text = text.replace(b"SE*7*", b"SE*%d*" % (body.count(b"~") + 2))  # the count, redone
+    [(fast, ref)] = _sets(text)
+    assert fast is None
+    if refused:
+        assert ref is None, refused
+    else:
+        assert ref is not None and ref["lines"][0]["quantity"] == "10"
+
+
+def test_maps_it_does_not_compile() -> None:
+    # HL hierarchies stay with the reference path
+    assert compiled(load_map(map_for("x12", "004010", "856")),
+                    x12_guide("004010VICS", "856")) is None
+    # two bindings writing the totals out of guide order (CTT before TDS): document order
+    # and map order would differ, so the map is not compiled
+    tmap = load_map(map_for("x12", "004010", "810"))
+    header = list(tmap.header)
+    tds = next(i for i, b in enumerate(header) if b.segment == "TDS")
+    ctt = next(i for i, b in enumerate(header) if b.segment == "CTT")
+    header[tds], header[ctt] = header[ctt], header[tds]
+    swapped = tmap.model_copy(update={"header": header})
+    assert compiled(swapped, x12_guide("004010VICS", "810")) is None
+    assert compiled(tmap, x12_guide("004010VICS", "810")) is not None
+
+
+def test_unvalidated_messages_take_the_reference_path() -> None:
+    from gateway.x12.reader import read_x12
+
+    tmap = load_map(map_for("x12", "004010", "850"))
+    [msg] = [ev for ev in read_x12(io.BytesIO(PO_850)) if isinstance(ev, Message)]
+    assert lookup(msg) is not None and translate_json(msg, tmap) is None
+
+
+def test_translate_command_output_is_the_same_either_way(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "translate.x12"
+    generate_x12_translate(path, 60_000)
+    fast = translate_file(path, partner="generic").to_json()
+    monkeypatch.setattr(translate_run, "translate_json", lambda msg, tmap: None)
+    slow = translate_file(path, partner="generic").to_json()
+    assert fast["documents"] and fast == slow
+    import json
+
+    assert json.dumps(fast) == json.dumps(slow)  # key order too
