@@ -15,8 +15,11 @@ value the model might refuse, a required field absent) makes ``run`` return None
 translates that set the reference way, which also gives the defects. A map is compiled only
 when streaming its bindings in document order writes the record exactly as walking them in
 map order does (``_order_safe``), and only for what this module knows: X12 maps without HL
-hierarchies, SSCC values, cross-references, defaults or business checks (those take the
-reference path). tests/translate/test_compiled.py holds both paths to the same output.
+hierarchies (the 856) or SSCC values; EDIFACT maps are not compiled. Cross-references and
+defaults run on the JSON form as the reference path runs them on its dict (a value missing
+from a table leaves the set to the reference path, which reports it); business checks need
+the record, so a map with checks pays for one pydantic validation per set.
+tests/translate/test_compiled.py holds both paths to the same output, byte for byte.
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ from gateway.translate.mapfile import (
     resolve,
 )
 from gateway.translate.paths import append as _append
+from gateway.translate.paths import get_path
 from gateway.translate.paths import set_path as _set
+from gateway.translate.rules import CheckAction, OrderLookup, run_checks, xref_in
+from gateway.translate.rules import defaults as apply_defaults
 from gateway.validate.guides import lookup
 
 Handler = Callable[[list[str], dict[str, Any]], None]  # (the segment's values, the scope)
@@ -146,9 +152,10 @@ class _Placer:
 
 class CompiledMap:
     def __init__(self, tmap: TranslationMap, grammar: MessageGrammar) -> None:
-        if tmap.map.standard != "x12" or tmap.xref or tmap.defaults or tmap.checks:
-            raise Unsupported("only X12 maps without cross-references, defaults or checks")
+        if tmap.map.standard != "x12":
+            raise Unsupported("only X12 maps")
         self.tmap = tmap
+        self.xrefs = tmap.xrefs()
         model = _record_model(tmap)
         self.placer = _Placer(grammar)
         self.rows: list[_Row] = [_Row(self, 0)]
@@ -161,6 +168,12 @@ class CompiledMap:
         self.checked: dict[type, set[str]] = {}
         self.unchecked: dict[type, set[str]] = {}
         self.root = self._ctx(tmap.header, grammar.body, model)
+        # cross-references and defaults write after the bindings: the finalizer checks those
+        later = [(x.each, x.to) for x in tmap.xref.values()] + [
+            (p.rpartition(".")[0], p.rpartition(".")[2]) for p in tmap.defaults]
+        for each, path in later:
+            owner, name = self.note(_items_model(model, each), path)
+            self.unchecked.setdefault(owner, set()).add(name)
         trusted = {m: f - self.unchecked.get(m, set()) for m, f in self.checked.items()}
         fin = finalizer(model, self.written, trusted)
         if fin is None:
@@ -208,8 +221,12 @@ class CompiledMap:
                     scopes.append(scope)
                 if h is not None:
                     h(p, scope)
+            if self.xrefs and xref_in(self.xrefs, data, get_path, _set):
+                return None  # a value missing from a table: the reference path says so
+            if self.tmap.defaults:
+                apply_defaults(self.tmap.defaults, data)
             return self.finalize(data)
-        except Fallback:
+        except (Fallback, KeyError):  # KeyError: a code missing from a code set
             return None
 
     def step(self, state: int, tag: str) -> _Action:
@@ -341,7 +358,7 @@ class CompiledMap:
             out.append("if v:")
             table = self.tmap.codes[eb.codes] if eb.codes is not None else None
             if table is not None:
-                out += [f"    v = {self.const(table)}.get(v)", "    if v is None: raise Fallback"]
+                out.append(f"    v = {self.const(table)}[v]")  # KeyError: a fallback too
             elif eb.format == "date":
                 out.append("    v = _date(v)")
             elif eb.format == "int":
@@ -463,6 +480,14 @@ def _add(scope: str, each: str, item: str) -> list[str]:
             f"else: l.append({item})"]
 
 
+def _items_model(model: Any, path: str) -> Any:
+    """The model of the dicts ``rules.items(data, path)`` walks ("lines.destinations")."""
+    for name in path.split(".") if path else []:
+        tp = model.model_fields[name].annotation
+        model = _item(tp) or _unwrap(tp)
+    return model
+
+
 def _record_model(tmap: TranslationMap) -> Any:
     from gateway.canonical import RECORD_TYPES
 
@@ -581,14 +606,31 @@ def compiled(tmap: TranslationMap, grammar: MessageGrammar) -> CompiledMap | Non
     return cm
 
 
-def translate_json(msg: Message, tmap: TranslationMap) -> dict[str, Any] | None:
+def translate_json(msg: Message, tmap: TranslationMap, *,
+                   checks: dict[str, CheckAction] | None = None,
+                   orders: OrderLookup | None = None) -> dict[str, Any] | None:
     """``msg``'s record as ``model_dump(mode="json", exclude_none=True)`` gives it, by the
     compiled map; None when the map has no compiled form, the set was not validated and
-    accepted, or it needs the reference path."""
+    accepted, or it needs the reference path. The map's business checks run as in
+    ``translate_message`` (on the record validated from the JSON: it needs pydantic, so a map
+    with checks costs more): a rejecting one leaves the set to the reference path, warnings go
+    to ``msg.report.errors`` as that path puts them."""
     if not msg.validated or msg.report.status != "accepted":
         return None  # the compiled code leans on validation (no control characters)
     grammar = lookup(msg)
     if grammar is None:
         return None
     cm = compiled(tmap, grammar)
-    return cm.run(msg) if cm is not None else None
+    data = cm.run(msg) if cm is not None else None
+    if data is None or not tmap.checks:
+        return data
+    from gateway.canonical import RECORD_TYPES
+
+    record = RECORD_TYPES[tmap.map.record].model_validate(data)
+    defects = run_checks(tmap.checks, checks or {}, record, orders)
+    if any(not d.warning for d in defects):
+        return None
+    for d in defects:
+        d.offset = d.offset if d.offset is not None else msg.report.offset
+    msg.report.errors.extend(defects)
+    return data

@@ -120,24 +120,24 @@ def translate_file(path: Path, *, partner: str | None = None,
                                "message": f"no map for {msg.report.set_id} yet ({where.name})"})
             return
         tmap = maps.get(where) or maps.setdefault(where, load_map(where))
-        data = translate_json(msg, tmap)  # the compiled map, when it has one and can vouch
+        before = len(msg.report.errors)
+        actions = profile.checks if profile else None
+        # the compiled map, when it has one and can vouch for the set
+        data = translate_json(msg, tmap, checks=actions, orders=order)
         if data is not None:
             if data["record_type"] == "purchase_order":
                 compiled_orders[data["number"]] = data
             out.documents.append({"type": data["record_type"], "partner": who, **{
-                k: v for k, v in ctx.items() if k != "set"}, "record": data})
+                k: v for k, v in ctx.items() if k != "set"}, "record": data,
+                **_warnings(msg, before)})
             return
-        before = len(msg.report.errors)
-        record = translate_message(msg, tmap, checks=profile.checks if profile else None,
-                                   orders=order)
+        record = translate_message(msg, tmap, checks=actions, orders=order)
         if record is not None:
             if record.record_type == "purchase_order":
                 known[record.number] = record
-            warnings = [d.to_json() for d in msg.report.errors[before:] if d.warning]
             out.documents.append({"type": record.record_type, "partner": who, **{
                 k: v for k, v in ctx.items() if k != "set"}, "record": record.model_dump(
-                    mode="json", exclude_none=True), **({"warnings": warnings} if warnings
-                                                        else {})})
+                    mode="json", exclude_none=True), **_warnings(msg, before)})
 
     out.report = validate_file(path, Options(acks=False, on_message=on_message),
                                name=str(path))
@@ -152,6 +152,11 @@ def translate_file(path: Path, *, partner: str | None = None,
             for t in g.transactions:
                 _rejected(out, ix.control_number, g.control_number, t)
     return out
+
+
+def _warnings(msg: Message, before: int) -> dict[str, Any]:
+    found = [d.to_json() for d in msg.report.errors[before:] if d.warning]
+    return {"warnings": found} if found else {}
 
 
 def _rejected(out: Translation, ic: str | None, gc: str | None, t: TransactionReport) -> None:
