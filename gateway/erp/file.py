@@ -26,8 +26,11 @@ marker, or the file, and returns ``Receipt(created=False)`` without writing, eve
 ERP has imported and removed the file. For jsonl the marker is written, fsynced, *before* the
 line and records the file and offset the line goes to; a redelivery reads that offset and
 only appends when the line is not there (the crash came between marker and line). So jsonl is
-exactly-once too, at the cost of two extra fsyncs per line. Markers are a few bytes each and
-are never removed by the connector; pruning them is a retention job's business.
+exactly-once too, at the cost of two extra fsyncs per line. A json/xml marker is the temporary
+file the export was written to, renamed once the export has its name: a second link to the
+export (creating a file is the dear part of writing one), so it holds the document's bytes
+after the ERP removed the export. Markers are never removed by the connector; pruning them is
+a retention job's business.
 
 Errors: any ``OSError`` while writing (folder missing and not creatable, no permission, disk
 full, a network share gone) raises :class:`Retry`, not :class:`Rejected`. None of them is the
@@ -56,7 +59,7 @@ import xmlschema
 
 from gateway.canonical.xml import root_name, to_xml
 from gateway.erp import Delivery, Receipt, Rejected, Retry
-from gateway.erp.payload import document_number, dumps, envelope, record_json
+from gateway.erp.payload import document_number, dumps, envelope
 
 Format = Literal["json", "jsonl", "xml"]
 
@@ -123,7 +126,8 @@ def _temp_file(folder: Path, data: bytes, *, durable: bool) -> Path:
 
 
 def _publish(tmp: Path, final: Path) -> bool:
-    """Give ``tmp`` the name ``final`` unless that exists; False when it did."""
+    """Give ``tmp`` the name ``final`` unless that exists; False when it did. ``tmp`` stays
+    (a second name of ``final``) unless the file system has no hard links."""
     try:
         os.link(tmp, final)  # atomic and refuses to overwrite: the race between workers
     except FileExistsError:
@@ -134,8 +138,6 @@ def _publish(tmp: Path, final: Path) -> bool:
             return False
         os.replace(tmp, final)
         return True
-    finally:
-        tmp.unlink(missing_ok=True)
     return True
 
 
@@ -173,8 +175,9 @@ class FileConnector:
 
     def _render(self, delivery: Delivery) -> bytes:
         if self.format == "json":
-            text = json.dumps(record_json(delivery.record), ensure_ascii=False, indent=2)
-            return (text + "\n").encode("utf-8")
+            # pydantic's own JSON writer: the same text as json.dumps(record_json(record),
+            # ensure_ascii=False, indent=2), without the pure-Python indenting encoder
+            return (delivery.record.model_dump_json(indent=2) + "\n").encode("utf-8")
         record_type = root_name(type(delivery.record))
         xsd = self._schemas_dir / f"{record_type}.xsd"
         if not xsd.is_file():
@@ -241,9 +244,18 @@ class FileConnector:
             return Receipt(name, created=False, message="already exported")
         created = False
         if not final.exists():
-            created = _publish(_temp_file(self.directory, data, durable=True), final)
-            _fsync_dir(self.directory)
-        # after the file: a marker without its file would hide a lost export
+            tmp = _temp_file(self.directory, data, durable=True)
+            try:
+                created = _publish(tmp, final)
+                _fsync_dir(self.directory)
+                if created and tmp.exists():
+                    # after the file: a marker without its file would hide a lost export. The
+                    # temporary name, now a second link to the export, becomes the marker: no
+                    # new file to create (whatever a marker holds, it means "delivered")
+                    os.replace(tmp, marker)
+                    return Receipt(name)
+            finally:
+                tmp.unlink(missing_ok=True)
         self._set_marker(marker, {"file": name}, durable=False)
         return Receipt(name, created=created, message="" if created else "already exported")
 

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from gateway.archive import Archive
 from gateway.erp import Connector
 from gateway.partners import PartnerProfile, PartnerRegistry
+from gateway.store import rows
 from gateway.store.db import Store
-from gateway.store.models import Event, Work
+from gateway.store.models import Event
 
 
 def utcnow() -> datetime:
@@ -40,15 +42,46 @@ class Context:
         return self.data_dir / "partners" / partner_id / box
 
 
-def event(session: Session, ctx: Context, kind: str, item_id: int, step: str, status: str,
-          reason: str | None = None) -> None:
-    session.add(Event(item_kind=kind, item_id=item_id, step=step, status=status,
-                      at=ctx.clock(), reason=reason))
+def event(db: Session | Connection, ctx: Context, kind: str, item_id: int, step: str,
+          status: str, reason: str | None = None) -> None:
+    """Record that ``step`` of an item ran (``status``, ``reason``): the trace reads these in
+    the order they were recorded. Written with the step's transaction."""
+    rows.later(db, Event, {"item_kind": kind, "item_id": item_id, "step": step,
+                           "status": status, "at": ctx.clock(), "reason": reason})
 
 
-def follow(session: Session, work: Work) -> None:
-    """Queue ``work`` as a next step of the step running in ``session``: the worker runs it in
-    the same transaction right after (one commit for a small file's whole way), and it stays
-    queued if it cannot run now."""
-    session.add(work)
-    session.info.setdefault("followups", []).append(work)
+@dataclass
+class Job:
+    """A step to run for an item: a claimed ``work`` row (``id`` set), or a next step that a
+    step queued with ``follow`` (``id`` None: written to ``work`` only if it does not run in
+    the same transaction)."""
+
+    item_kind: str
+    item_id: int
+    step: str
+    partner_id: str | None
+    not_before: datetime
+    attempts: int = 0
+    id: int | None = None
+    cancelled: bool = False  # taken back before it ran (its set's group was rejected)
+
+
+def follow(session: Session, job: Job) -> None:
+    """Queue ``job`` as a next step of the step running in ``session``: the worker runs it in
+    the same transaction right after (one commit for a small file's whole way), and writes it
+    to the queue if it cannot run now. Only steps run by the worker may call this."""
+    session.info.setdefault("followups", []).append(job)
+
+
+def unsynced(session: Session) -> set[Path] | None:
+    """Where a step run by the worker leaves the folders whose new entries (an archived ack,
+    a file in an outbound folder) are still to be fsynced: the worker syncs them all at once
+    before it commits (``archive.sync_dirs``). None outside the worker: sync each at once."""
+    dirs: set[Path] | None = session.info.get("unsynced")
+    return dirs
+
+
+def followups(session: Session) -> list[Job]:
+    """The next steps queued in ``session`` that have not been taken by the worker yet."""
+    jobs: list[Job] = session.info.setdefault("followups", [])
+    return jobs

@@ -16,15 +16,18 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.canonical import RECORD_TYPES
 from gateway.erp import Delivery as ErpDelivery
 from gateway.erp import Rejected, Retry
 from gateway.faults import crash_point
-from gateway.pipeline.context import Context, event
-from gateway.pipeline.states import move
+from gateway.pipeline.context import Context, event, unsynced
+from gateway.pipeline.states import Item, move
+from gateway.store import rows
 from gateway.store.models import Delivery, Document, File, Interchange, Transaction
 
 
@@ -43,96 +46,124 @@ def backoff(ctx: Context, attempts: int) -> timedelta:
                                  random.uniform(0, ceiling)))
 
 
-def deliver(ctx: Context, s: Session, d: Delivery) -> Later | None:
+def deliver(ctx: Context, s: Session, delivery_id: int) -> Later | None:
+    row = s.connection().execute(_DELIVERY, {"id": delivery_id}).first()
+    assert row is not None
+    d = Item(delivery_id, row.status)
     if d.status in ("delivered", "parked"):
         return None  # already done (a replayed work row)
-    doc = s.get(Document, d.document_id)
-    assert doc is not None
-    profile = ctx.registry.get(doc.partner_id) if doc.partner_id else None
+    doc = Item(row.document_id, row.doc_status)
+    profile = ctx.registry.get(row.partner_id) if row.partner_id else None
     if profile is None:
-        _park(ctx, s, d, doc, f"no partner profile {doc.partner_id!r}")
+        _park(ctx, s, d, doc, f"no partner profile {row.partner_id!r}", {})
         return None
-    record = RECORD_TYPES[doc.type].model_validate(doc.record)
-    context = _context(s, doc)
-    connector = ctx.connector_for(profile, doc.type)
-    d.connector = connector.name
-    d.attempts += 1
+    record = s.info.get("records", {}).pop(doc.id, None)  # the process step's, same transaction
+    if record is None:
+        data = rows.get(s, Document, doc.id, "record")
+        assert data is not None
+        record = RECORD_TYPES[row.type].model_validate(data["record"])
+    connector = ctx.connector_for(profile, row.type)
+    done: dict[str, object] = {"connector": connector.name, "attempts": row.attempts + 1}
     try:
-        receipt = connector.deliver(ErpDelivery(d.idempotency_key, profile.id, doc.type, record,
-                                                doc.id, context))
+        receipt = connector.deliver(ErpDelivery(row.idempotency_key, profile.id, row.type,
+                                                record, doc.id, _context(row)))
     except Retry as exc:
-        delay = backoff(ctx, d.attempts - 1)
-        d.message = str(exc)
+        delay = backoff(ctx, row.attempts)
+        rows.change(s, Delivery, d.id, message=str(exc), **done)
         event(s, ctx, "delivery", d.id, "deliver", "retry",
-              f"{exc} (attempt {d.attempts}, next in {int(delay.total_seconds())} s)")
+              f"{exc} (attempt {row.attempts + 1}, next in {int(delay.total_seconds())} s)")
         return Later(str(exc), delay)
     except Rejected as exc:
-        _park(ctx, s, d, doc, f"the ERP refused it: {exc}")
+        _park(ctx, s, d, doc, f"the ERP refused it: {exc}", done)
         return None
     crash_point("deliver-after-erp")
     move("delivery", d, "delivered")
-    d.erp_ref, d.delivered_at = receipt.erp_ref, ctx.clock()
-    d.message = receipt.message or (None if receipt.created else "already in the ERP")
+    rows.change(s, Delivery, d.id, status=d.status, erp_ref=receipt.erp_ref,
+                delivered_at=ctx.clock(), message=receipt.message or (
+                    None if receipt.created else "already in the ERP"), **done)
     move("document", doc, "delivered")
-    if doc.transaction_id is not None:
-        tx = s.get(Transaction, doc.transaction_id)
-        if tx is not None and tx.status == "translated":
-            move("transaction", tx, "delivered")
+    rows.change(s, Document, doc.id, status=doc.status)
+    if row.tx_id is not None and row.tx_status == "translated":
+        tx = Item(row.tx_id, row.tx_status)
+        move("transaction", tx, "delivered")
+        rows.change(s, Transaction, tx.id, status=tx.status)
     event(s, ctx, "delivery", d.id, "delivered", "ok",
-          f"{d.connector}: {receipt.erp_ref}" + ("" if receipt.created else
-                                                 " (found there already)"))
+          f"{connector.name}: {receipt.erp_ref}" + ("" if receipt.created else
+                                                    " (found there already)"))
     return None
 
 
-def _park(ctx: Context, s: Session, d: Delivery, doc: Document, reason: str) -> None:
+# the delivery with its document and where the document came from, in one query
+_DELIVERY = (
+    select(Delivery.status, Delivery.attempts, Delivery.idempotency_key, Delivery.document_id,
+           Document.partner_id, Document.type, Document.status.label("doc_status"),
+           Transaction.id.label("tx_id"), Transaction.status.label("tx_status"),
+           Transaction.control_number.label("tx_control"), Interchange.id.label("ix_id"),
+           Interchange.control_number.label("ix_control"), File.id.label("file_id"),
+           File.name.label("file_name"), File.sha256)
+    .join(Document, Document.id == Delivery.document_id)
+    .outerjoin(Transaction, Transaction.id == Document.transaction_id)
+    .outerjoin(Interchange, Interchange.id == Transaction.interchange_id)
+    .outerjoin(File, File.id == Interchange.file_id)
+    .where(Delivery.id == bindparam("id")))
+
+
+def _park(ctx: Context, s: Session, d: Item, doc: Item, reason: str,
+          done: dict[str, object]) -> None:
     move("delivery", d, "parked")
-    d.message = reason
+    rows.change(s, Delivery, d.id, status=d.status, message=reason, **done)
     move("document", doc, "parked")
+    rows.change(s, Document, doc.id, status=doc.status)
     event(s, ctx, "delivery", d.id, "deliver", "parked", reason)
 
 
-def _context(s: Session, doc: Document) -> dict[str, object]:
-    out: dict[str, object] = {"document_id": doc.id}
-    if doc.transaction_id is not None:
-        tx = s.get(Transaction, doc.transaction_id)
-        if tx is not None:
-            ix = s.get(Interchange, tx.interchange_id)
-            out["transaction_control_number"] = tx.control_number
-            if ix is not None:
-                out["interchange_control_number"] = ix.control_number
-                f = s.get(File, ix.file_id)
-                if f is not None:
-                    out["file"] = f.name
-                    out["sha256"] = f.sha256
+def _context(row: Any) -> dict[str, object]:
+    out: dict[str, object] = {"document_id": row.document_id}
+    if row.tx_id is not None:
+        out["transaction_control_number"] = row.tx_control
+        if row.ix_id is not None:
+            out["interchange_control_number"] = row.ix_control
+            if row.file_id is not None:
+                out["file"] = row.file_name
+                out["sha256"] = row.sha256
     return out
 
 
-def send(ctx: Context, s: Session, f: File) -> Later | None:
+def send(ctx: Context, s: Session, file_id: int) -> Later | None:
     """Write an outbound file's archived bytes into the partner's outbound folder, atomically
     (temp name, fsync, rename): a partner's poller never sees half a file, and writing the
     same bytes again after a crash is harmless."""
+    row = rows.get(s, File, file_id, "status", "partner_id", "name", "sha256")
+    assert row is not None
+    f = Item(file_id, row["status"])
     if f.status == "sent":
         return None
-    assert f.partner_id is not None
-    folder = ctx.partner_dir(f.partner_id, "outbound")
+    partner, name = row["partner_id"], row["name"]
+    assert partner is not None
+    folder = ctx.partner_dir(partner, "outbound")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / f.name, ctx.archive.get(f.sha256))
+        write_atomic(folder / name, ctx.archive.get(row["sha256"]), defer=unsynced(s))
     except OSError as exc:
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")
         return Later(f"cannot write {folder}: {exc.strerror}", timedelta(seconds=30))
     move("file", f, "sent")
-    event(s, ctx, "file", f.id, "sent", "ok", f"partners/{f.partner_id}/outbound/{f.name}")
+    rows.change(s, File, f.id, status=f.status)
+    event(s, ctx, "file", f.id, "sent", "ok", f"partners/{partner}/outbound/{name}")
     return None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, defer: set[Path] | None = None) -> None:
+    """``defer``: as for ``Archive.put``, the folder's fsync is left to ``sync_dirs``."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    if defer is not None:
+        defer.add(path.parent)
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

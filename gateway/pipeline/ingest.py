@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
+from gateway.store import rows
 from gateway.store.models import File, Work
 
 
@@ -26,17 +27,18 @@ def ingest(ctx: Context, data: bytes, *, name: str, source: str,
     keep = None
     if profile is not None and profile.archive.retention_days is not None:
         keep = now + timedelta(days=profile.archive.retention_days)
-    with ctx.store.session(write=True) as s, s.begin():
-        f = File(direction="in", kind="edi", partner_id=partner_id, name=name, source=source,
-                 sha256=item.sha256, size=item.size, received_at=now, status="archived",
-                 settings=settings_of(ctx, partner_id), keep_until=keep)
-        s.add(f)
-        s.flush()
-        event(s, ctx, "file", f.id, "received", "ok", f"{name} via {source}")
-        event(s, ctx, "file", f.id, "archived", "ok", item.sha256)
-        s.add(Work(item_kind="file", item_id=f.id, step="process", partner_id=partner_id,
-                   not_before=now))
-        fid = f.id
+    settings = settings_of(ctx, partner_id)
+    with ctx.store.connect(write=True) as c, c.begin():
+        fid = rows.add(c, File, {
+            "direction": "in", "kind": "edi", "partner_id": partner_id, "name": name,
+            "source": source, "sha256": item.sha256, "size": item.size, "received_at": now,
+            "status": "archived", "reason": None, "settings": settings, "keep_until": keep,
+            "purged_at": None})
+        event(c, ctx, "file", fid, "received", "ok", f"{name} via {source}")
+        event(c, ctx, "file", fid, "archived", "ok", item.sha256)
+        rows.add(c, Work, {"item_kind": "file", "item_id": fid, "step": "process",
+                           "partner_id": partner_id, "not_before": now, "attempts": 0,
+                           "claimed_by": None, "claimed_until": None})
     crash_point("ingest-after-commit")
     return fid
 

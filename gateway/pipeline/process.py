@@ -21,16 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
-from gateway.pipeline.context import Context, event, follow
-from gateway.pipeline.states import move
+from gateway.pipeline.context import Context, Job, event, follow, followups, unsynced
+from gateway.pipeline.states import Item, move
 from gateway.report import Defect, FileReport, GroupReport, InterchangeReport, TransactionReport
+from gateway.store import rows
 from gateway.store.models import (
     Ack,
     BusinessKey,
@@ -66,15 +67,37 @@ class _Outcome:
     refused: list[Any] = field(default_factory=list)  # a record a business check refused
 
 
-def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> None:
+@dataclass
+class _File:
+    """The inbound file being processed (its row is written once, at the end of the step)."""
+
+    id: int
+    status: str
+    partner_id: str | None
+    name: str
+    sha256: str
+    settings: dict[str, object]
+    reason: str | None = None
+
+    def save(self, s: Session) -> None:
+        rows.change(s, File, self.id, status=self.status, partner_id=self.partner_id,
+                    reason=self.reason)
+
+
+def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False) -> None:
     """``replay``: the file was processed before (a person asked to run it again, say after
     fixing a map): its earlier rows are kept as history, no ack is sent again, and a document
     whose delivery is already done is not delivered again."""
+    found = rows.get(s, File, file_id, "id", "status", "partner_id", "name", "sha256",
+                     "settings", "reason")
+    assert found is not None
+    f = _File(**found)
     data = ctx.archive.get(f.sha256)
     profile = _file_partner(ctx, f, data)
     if isinstance(profile, str):  # the reason nobody can take this file
         move("file", f, "parked")
         f.reason = profile
+        f.save(s)
         event(s, ctx, "file", f.id, "envelope", "parked", profile)
         return
     f.partner_id = profile.id
@@ -109,6 +132,7 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
         reason = "; ".join(d.message for d in report.errors) or "no interchange in the file"
         move("file", f, "parked")
         f.reason = reason
+        f.save(s)
         event(s, ctx, "file", f.id, "envelope", "parked", reason)
         _queue_acks(ctx, s, f, profile, report, {})
         return
@@ -118,10 +142,11 @@ def process_file(ctx: Context, s: Session, f: File, *, replay: bool = False) -> 
     else:
         _queue_acks(ctx, s, f, profile, report, ix_rows)
     move("file", f, "processed")
+    f.save(s)
     event(s, ctx, "file", f.id, "processed", "ok")
 
 
-def _file_partner(ctx: Context, f: File, data: bytes) -> PartnerProfile | str:
+def _file_partner(ctx: Context, f: _File, data: bytes) -> PartnerProfile | str:
     if f.partner_id is not None:
         if f.partner_id not in ctx.registry:
             return f"no partner profile {f.partner_id!r}"
@@ -224,96 +249,118 @@ def _summary(report: FileReport) -> str:
             f"{t.get('sets_rejected', 0)} rejected")
 
 
+@dataclass
+class _Group:
+    """A group row of the file."""
+
+    id: int
+    control_number: str | None
+
+
+@dataclass
+class _Ix:
+    """An interchange row of the file (written when its first set arrives)."""
+
+    id: int
+    status: str
+    control_number: str | None
+    seq: int
+    partner_id: str
+    file_id: int
+
+
 class _Tree:
     """The rows of a file's envelope tree, written as its sets are validated: an interchange
     or group row when its first set arrives (or at the end, for one without sets), its final
     status once the whole file is read. A group or interchange that its trailer rejects (a
     count that does not add up) takes back what its sets had queued."""
 
-    def __init__(self, ctx: Context, s: Session, f: File, profile: PartnerProfile) -> None:
+    def __init__(self, ctx: Context, s: Session, f: _File, profile: PartnerProfile) -> None:
         self.ctx, self.s, self.f, self.profile = ctx, s, f, profile
-        self.rows: dict[int, Interchange] = {}  # by the interchange's offset
-        self.groups: dict[tuple[int, int], Group] = {}
+        self.rows: dict[int, _Ix] = {}  # by the interchange's offset
+        self.groups: dict[tuple[int, int], _Group] = {}
         self.senders: dict[int, str | None] = {}
         self.sets = 0
-        self.same_bytes = s.scalars(select(File.id).where(
-            File.sha256 == f.sha256, File.direction == "in", File.id != f.id,
-            File.status == "processed")).first()
+        self.same_bytes = s.connection().execute(_SAME_BYTES, {
+            "sha": f.sha256, "fid": f.id}).scalar()
 
-    def interchange(self, ix: InterchangeReport) -> Interchange:
+    def interchange(self, ix: InterchangeReport) -> _Ix:
         row = self.rows.get(ix.offset)
         if row is not None:
             return row
         ctx, s, profile = self.ctx, self.s, self.profile
         sender = self.senders[ix.offset] = _sender_partner(ctx, ix)
-        row = Interchange(file_id=self.f.id, seq=len(self.rows) + 1, direction="in",
-                          partner_id=profile.id, standard=ix.standard,
-                          sender=ix.sender or "", receiver=ix.receiver or "",
-                          control_number=ix.control_number, status="receiving", defects=[],
-                          received_at=ctx.clock())
-        s.add(row)
-        s.flush()
-        self.rows[ix.offset] = row
-        _key(s, ix.control_number, "control", profile.id, "interchange", row.id)
+        row = _Ix(0, "receiving", ix.control_number, len(self.rows) + 1, profile.id, self.f.id)
+        why, dup = None, None
         if sender != profile.id:
             move("interchange", row, "parked")
             why = (f"sender {ix.sender} is {'partner ' + sender if sender else 'unknown'}, "
                    f"not {profile.id} whose folder the file came through")
+        else:
+            dup = _duplicate(ctx, s, row, self.same_bytes)
+            if dup is not None:
+                move("interchange", row, "duplicate")
+        row.id = rows.add(s, Interchange, {
+            "file_id": self.f.id, "seq": row.seq, "direction": "in", "partner_id": profile.id,
+            "standard": ix.standard, "sender": ix.sender or "", "receiver": ix.receiver or "",
+            "control_number": ix.control_number, "status": row.status, "duplicate_of": dup,
+            "defects": [], "received_at": ctx.clock()})
+        self.rows[ix.offset] = row
+        _key(s, ix.control_number, "control", profile.id, "interchange", row.id)
+        if why is not None:
             event(s, ctx, "interchange", row.id, "partner", "parked", why)
-            return row
-        dup = _duplicate(ctx, s, row, self.same_bytes)
-        if dup is not None:
-            move("interchange", row, "duplicate")
-            row.duplicate_of = dup
+        elif dup is not None:
             event(s, ctx, "interchange", row.id, "duplicate", "duplicate",
                   f"same as interchange {dup}: acknowledged again, not delivered again")
         return row
 
-    def group(self, row: Interchange, g: GroupReport) -> Group:
+    def group(self, row: _Ix, g: GroupReport) -> _Group:
         key = (row.id, g.offset)
         grow = self.groups.get(key)
         if grow is None:
-            grow = Group(interchange_id=row.id, functional_id=g.functional_id,
-                         control_number=g.control_number, version=g.version,
-                         status="receiving")
-            self.s.add(grow)
-            self.s.flush()
+            grow = _Group(rows.add(self.s, Group, {
+                "interchange_id": row.id, "functional_id": g.functional_id,
+                "control_number": g.control_number, "version": g.version,
+                "status": "receiving"}), g.control_number)
             self.groups[key] = grow
         return grow
 
     def release(self) -> None:
-        """Write what was added and let go of it (the envelope rows stay)."""
-        s = self.s
-        s.flush()
-        keep = [self.f, *self.rows.values(), *self.groups.values()]
-        for obj in list(s.identity_map.values()):
-            # work rows stay: the worker deletes its own and runs the ones queued here
-            if not isinstance(obj, Work) and not any(obj is k for k in keep):
-                s.expunge(obj)
+        """Let go of the ORM objects the step loaded (the rows are written as they come)."""
+        self.s.flush()
+        self.s.expunge_all()
 
-    def finish(self, report: FileReport) -> dict[int, Interchange]:
+    def finish(self, report: FileReport) -> dict[int, _Ix]:
         ctx, s = self.ctx, self.s
         for ix in report.interchanges:
             row = self.interchange(ix)
-            row.defects = [d.to_json() for d in ix.errors]
+            defects = [d.to_json() for d in ix.errors]
             if row.status not in ("parked", "duplicate"):
                 move("interchange", row, ix.status)
+                rows.change(s, Interchange, row.id, status=row.status, defects=defects)
                 event(s, ctx, "interchange", row.id, "envelope",
                       "ok" if not ix.rejected_itself else "error",
                       "; ".join(d.message for d in ix.errors) or None)
+            elif defects:
+                rows.change(s, Interchange, row.id, defects=defects)
             for g in ix.groups:
                 grow = self.group(row, g)
-                grow.status = g.status
+                rows.change(s, Group, grow.id, status=g.status)
                 if ix.rejected_itself or g.rejected_itself:
-                    _take_back(ctx, s, grow, "its interchange was rejected" if
+                    _take_back(ctx, s, grow.id, "its interchange was rejected" if
                                ix.rejected_itself else "its group was rejected")
         self.release()
         return self.rows
 
 
-def _take_back(ctx: Context, s: Session, g: Group, why: str) -> None:
+_SAME_BYTES = select(File.id).where(
+    File.sha256 == bindparam("sha"), File.direction == "in", File.id != bindparam("fid"),
+    File.status == "processed").limit(1)
+
+
+def _take_back(ctx: Context, s: Session, group_id: int, why: str) -> None:
     """The sets of a rejected group: rejected, their documents and deliveries withdrawn."""
-    for tx in s.scalars(select(Transaction).where(Transaction.group_id == g.id)):
+    for tx in s.scalars(select(Transaction).where(Transaction.group_id == group_id)):
         if tx.status in ("rejected", "duplicate", "reconciled"):
             continue
         move("transaction", tx, "rejected")
@@ -326,116 +373,142 @@ def _take_back(ctx: Context, s: Session, g: Group, why: str) -> None:
                 for w in s.scalars(select(Work).where(Work.item_kind == "delivery",
                                                       Work.item_id == d.id)):
                     s.delete(w)
+                for job in followups(s):  # queued by this step, not written yet
+                    if job.item_kind == "delivery" and job.item_id == d.id:
+                        job.cancelled = True
                 s.delete(d)
+    s.flush()  # before the Core statements that follow change these rows again
 
 
-def _duplicate(ctx: Context, s: Session, row: Interchange, same_bytes: int | None) -> int | None:
+def _duplicate(ctx: Context, s: Session, row: _Ix, same_bytes: int | None) -> int | None:
     since = ctx.clock() - ctx.duplicate_window
-    found = s.scalars(select(Interchange.id).where(
-        Interchange.partner_id == row.partner_id, Interchange.direction == "in",
-        Interchange.control_number == row.control_number, Interchange.file_id != row.file_id,
-        # a resend of a rejected or parked interchange is the partner's correction
-        Interchange.status.not_in(("duplicate", "parked", "rejected", "replaced")),
-        Interchange.received_at >= since).order_by(Interchange.id)).first()
+    c = s.connection()
+    same = _SAME_CONTROL if row.control_number is not None else _SAME_NO_CONTROL
+    found = c.execute(same, {"partner": row.partner_id, "control": row.control_number,
+                             "fid": row.file_id, "since": since}).scalar()
     if found is not None:
-        return found
+        return int(found)
     if same_bytes is not None:
-        return s.scalars(select(Interchange.id).where(
-            Interchange.file_id == same_bytes, Interchange.seq == row.seq)).first()
+        again = c.execute(_SAME_SEQ, {"fid": same_bytes, "seq": row.seq}).scalar()
+        return None if again is None else int(again)
     return None
 
 
-def _record_set(ctx: Context, s: Session, f: File, profile: PartnerProfile, ix: Interchange,
-                g: Group, group_rejected: bool, t: TransactionReport,
+_SAME = select(Interchange.id).where(
+    Interchange.partner_id == bindparam("partner"), Interchange.direction == "in",
+    Interchange.file_id != bindparam("fid"),
+    # a resend of a rejected or parked interchange is the partner's correction
+    Interchange.status.not_in(("duplicate", "parked", "rejected", "replaced")),
+    Interchange.received_at >= bindparam("since")).order_by(Interchange.id).limit(1)
+_SAME_CONTROL = _SAME.where(Interchange.control_number == bindparam("control"))
+_SAME_NO_CONTROL = _SAME.where(Interchange.control_number.is_(None))
+_SAME_SEQ = select(Interchange.id).where(
+    Interchange.file_id == bindparam("fid"), Interchange.seq == bindparam("seq")).limit(1)
+
+
+def _record_set(ctx: Context, s: Session, f: _File, profile: PartnerProfile, ix: _Ix,
+                g: _Group, group_rejected: bool, t: TransactionReport,
                 out: _Outcome | None) -> None:
     status = "rejected" if group_rejected or t.status != "accepted" else "accepted"
-    tx = Transaction(interchange_id=ix.id, group_id=g.id, set_id=t.set_id,
-                     control_number=t.control_number, status=status,
-                     defects=[d.to_json() for d in t.errors], offset=t.offset)
-    s.add(tx)
-    s.flush()
-    _key(s, t.control_number, "control", profile.id, "transaction", tx.id)
+    tx = Item(0, status)
+    reason: str | None = None
+    defects = [d.to_json() for d in t.errors]
+    events: list[tuple[str, str, str | None]] = []  # written once the set has its id
+    record = out.record if out is not None else None
+    keep_refused = status == "rejected"  # (profiles that reject refused sets in the ack)
     if status == "rejected":
-        tx.reason = "; ".join(d.message for d in t.errors if not d.warning) or \
+        reason = "; ".join(d.message for d in t.errors if not d.warning) or \
             "its group was rejected"
-        event(s, ctx, "transaction", tx.id, "validated", "parked", tx.reason)
-        _keep_refused(ctx, s, f, profile, tx, out, "rejected")  # (reject_refused profiles)
+        events.append(("validated", "parked", reason))
+    else:
+        events.append(("validated", "ok", None))
+        if ix.status == "duplicate":
+            move("transaction", tx, "duplicate")
+        elif ix.status == "parked":
+            move("transaction", tx, "parked")
+            reason = "its interchange is parked (see the interchange)"
+        elif out is not None and out.acks is not None:
+            ack_id = rows.add(s, Ack, {
+                "direction": "in", "type": t.set_id, "partner_id": profile.id,
+                "file_id": f.id, "interchange_id": ix.id, "control_number": t.control_number,
+                "created_at": ctx.clock()})
+            n = reconcile(s, profile.id, out.acks, ack_id, ctx.clock())
+            s.flush()
+            move("transaction", tx, "reconciled")
+            events.append(("reconciled", "ok", f"{t.set_id} answers {n} set(s) we sent"))
+        elif record is None:
+            problems = out.problems if out else [Defect("translate.missing", "not translated")]
+            move("transaction", tx, "parked")
+            reason = "; ".join(d.message for d in problems)
+            defects = defects + [d.to_json() for d in problems]
+            events.append(("translated", "parked", reason))
+            keep_refused = True
+        else:
+            assert out is not None
+            move("transaction", tx, "translated")
+            events.append(("translated", "ok", f"{record.record_type} {_number(record)}" + (
+                f"; {len(out.warnings)} warning(s): " + "; ".join(
+                    d.message for d in out.warnings) if out.warnings else "")))
+    tx.id = rows.add(s, Transaction, {
+        "interchange_id": ix.id, "group_id": g.id, "set_id": t.set_id,
+        "control_number": t.control_number, "status": tx.status, "reason": reason,
+        "defects": defects, "offset": t.offset})
+    _key(s, t.control_number, "control", profile.id, "transaction", tx.id)
+    for step, result, why in events:
+        event(s, ctx, "transaction", tx.id, step, result, why)
+    if keep_refused:
+        _keep_refused(ctx, s, f, profile, tx.id, out, tx.status)
+    if tx.status != "translated" or out is None or record is None:
         return
-    event(s, ctx, "transaction", tx.id, "validated", "ok")
-    if ix.status == "duplicate":
-        move("transaction", tx, "duplicate")
-        return
-    if ix.status == "parked":
-        move("transaction", tx, "parked")
-        tx.reason = "its interchange is parked (see the interchange)"
-        return
-    if out is not None and out.acks is not None:
-        ack = Ack(direction="in", type=t.set_id, partner_id=profile.id, file_id=f.id,
-                  interchange_id=ix.id, control_number=t.control_number,
-                  created_at=ctx.clock())
-        s.add(ack)
-        s.flush()
-        n = reconcile(s, profile.id, out.acks, ack.id, ctx.clock())
-        move("transaction", tx, "reconciled")
-        event(s, ctx, "transaction", tx.id, "reconciled", "ok",
-              f"{t.set_id} answers {n} set(s) we sent")
-        return
-    if out is None or out.record is None:
-        problems = out.problems if out else [Defect("translate.missing", "not translated")]
-        move("transaction", tx, "parked")
-        tx.reason = "; ".join(d.message for d in problems)
-        tx.defects = tx.defects + [d.to_json() for d in problems]
-        event(s, ctx, "transaction", tx.id, "translated", "parked", tx.reason)
-        _keep_refused(ctx, s, f, profile, tx, out, "parked")
-        return
-    record = out.record
-    doc = Document(direction="in", transaction_id=tx.id, file_id=f.id, partner_id=profile.id,
-                   type=record.record_type, number=_number(record),
-                   record=record.model_dump(mode="json"), map_name=out.map_name,
-                   status="translated", warnings=[d.to_json() for d in out.warnings],
-                   created_at=ctx.clock())
-    s.add(doc)
-    s.flush()
-    move("transaction", tx, "translated")
-    event(s, ctx, "transaction", tx.id, "translated", "ok",
-          f"{record.record_type} {doc.number}" + (f"; {len(out.warnings)} warning(s): " +
-                                                 "; ".join(d.message for d in out.warnings)
-                                                 if out.warnings else ""))
-    for key, kind in _business_keys(record):
-        _key(s, key, kind, profile.id, "document", doc.id)
     key = f"{profile.id}:{ix.control_number}:{g.control_number}:{t.control_number}"
-    d = s.scalars(select(Delivery).where(Delivery.idempotency_key == key)).first()
+    found = s.connection().execute(_DELIVERY, {"key": key}).first()
+    d = Item(found.id, found.status) if found is not None else None
+    doc = Item(0, "translated")
     if d is not None and d.status == "delivered":  # a replay: the ERP has it already
         move("document", doc, "delivered")
+    doc.id = rows.add(s, Document, {
+        "direction": "in", "transaction_id": tx.id, "file_id": f.id, "partner_id": profile.id,
+        "type": record.record_type, "number": _number(record),
+        "record": record.model_dump(mode="json"), "map_name": out.map_name,
+        "status": doc.status, "warnings": [w.to_json() for w in out.warnings],
+        "created_at": ctx.clock()})
+    for bkey, kind in _business_keys(record):
+        _key(s, bkey, kind, profile.id, "document", doc.id)
+    if d is not None and found is not None and d.status == "delivered":
         event(s, ctx, "transaction", tx.id, "deliver", "ok",
-              f"delivered before as delivery {d.id} ({d.erp_ref}); not again")
+              f"delivered before as delivery {d.id} ({found.erp_ref}); not again")
         return
     if d is None:
-        d = Delivery(document_id=doc.id, connector=_connector_name(ctx, profile, record.record_type),
-                     idempotency_key=key, status="pending", attempts=0)
-        s.add(d)
-        s.flush()
+        d = Item(rows.add(s, Delivery, {
+            "document_id": doc.id, "idempotency_key": key, "status": "pending",
+            "connector": _connector_name(ctx, profile, record.record_type), "attempts": 0,
+            "erp_ref": None, "message": None, "delivered_at": None}), "pending")
     else:  # a replay of a parked or pending delivery: it carries the new document now
         move("delivery", d, "pending")
-        d.document_id, d.message = doc.id, None
-    follow(s, Work(item_kind="delivery", item_id=d.id, step="deliver", partner_id=profile.id,
-                   not_before=ctx.clock()))
+        rows.change(s, Delivery, d.id, status=d.status, document_id=doc.id, message=None)
+    records = s.info.setdefault("records", {})  # for the deliver step that follows
+    if len(records) < 64:  # (a big file's records are read back: memory stays flat)
+        records[doc.id] = record
+    follow(s, Job("delivery", d.id, "deliver", profile.id, ctx.clock()))
 
 
-def _keep_refused(ctx: Context, s: Session, f: File, profile: PartnerProfile, tx: Transaction,
+_DELIVERY = select(Delivery.id, Delivery.status, Delivery.erp_ref).where(
+    Delivery.idempotency_key == bindparam("key"))
+
+
+def _keep_refused(ctx: Context, s: Session, f: _File, profile: PartnerProfile, tx_id: int,
                   out: _Outcome | None, status: str) -> None:
     """A record a business check refused: kept with its set for review, findable by its
     numbers (``trace``), never delivered."""
     for refused in out.refused if out else ():
-        doc = Document(direction="in", transaction_id=tx.id, file_id=f.id,
-                       partner_id=profile.id, type=refused.record_type,
-                       number=_number(refused), record=refused.model_dump(mode="json"),
-                       map_name=out.map_name if out else None, status=status,
-                       warnings=[], created_at=ctx.clock())
-        s.add(doc)
-        s.flush()
+        doc_id = rows.add(s, Document, {
+            "direction": "in", "transaction_id": tx_id, "file_id": f.id,
+            "partner_id": profile.id, "type": refused.record_type, "number": _number(refused),
+            "record": refused.model_dump(mode="json"),
+            "map_name": out.map_name if out else None, "status": status, "warnings": [],
+            "created_at": ctx.clock()})
         for key, kind in _business_keys(refused):
-            _key(s, key, kind, profile.id, "document", doc.id)
+            _key(s, key, kind, profile.id, "document", doc_id)
 
 
 def _number(record: Any) -> str | None:
@@ -468,33 +541,33 @@ def _connector_name(ctx: Context, profile: PartnerProfile, doc_type: str) -> str
 def _key(s: Session, key: str | None, kind: str, partner: str | None, item_kind: str,
          item_id: int) -> None:
     if key:
-        s.add(BusinessKey(key=key, kind=kind, partner_id=partner, item_kind=item_kind,
-                          item_id=item_id))
+        rows.later(s, BusinessKey, {"key": key, "kind": kind, "partner_id": partner,
+                                    "item_kind": item_kind, "item_id": item_id})
 
 
-def _queue_acks(ctx: Context, s: Session, f: File, profile: PartnerProfile, report: FileReport,
-                ix_rows: dict[int, Interchange]) -> None:
+def _queue_acks(ctx: Context, s: Session, f: _File, profile: PartnerProfile,
+                report: FileReport, ix_rows: dict[int, _Ix]) -> None:
     """Archive every ack the validation rendered and queue it for the partner's outbound
     folder (written after this transaction commits: the ``send`` step)."""
     for n, ack in enumerate(report.acks, start=1):
         data = ack.text.encode("latin-1", "replace")
-        item = ctx.archive.put(data)
+        item = ctx.archive.put(data, defer=unsynced(s))
         answered = next((r for off, r in ix_rows.items()
                          if r.control_number == ack.interchange_control_number), None)
         name = f"{f.id:08d}-{n}-{ack.type}-{ack.interchange_control_number or 'file'}.edi"
-        out = File(direction="out", kind="ack", partner_id=profile.id, name=name,
-                   source="pipeline", sha256=item.sha256, size=item.size,
-                   received_at=ctx.clock(), status="archived", settings=dict(f.settings))
-        s.add(out)
-        s.flush()
-        row = Ack(direction="out", type=ack.type, partner_id=profile.id, file_id=out.id,
-                  interchange_id=answered.id if answered else None,
-                  control_number=_ack_control(ack.text), created_at=ctx.clock())
-        s.add(row)
+        out = rows.add(s, File, {
+            "direction": "out", "kind": "ack", "partner_id": profile.id, "name": name,
+            "source": "pipeline", "sha256": item.sha256, "size": item.size,
+            "received_at": ctx.clock(), "status": "archived", "reason": None,
+            "settings": dict(f.settings), "keep_until": None, "purged_at": None})
+        control = _ack_control(ack.text)
+        rows.add(s, Ack, {
+            "direction": "out", "type": ack.type, "partner_id": profile.id, "file_id": out,
+            "interchange_id": answered.id if answered else None, "control_number": control,
+            "created_at": ctx.clock()})
         event(s, ctx, "file", f.id, "acknowledged", "ok", f"{ack.type} {name}")
-        _key(s, row.control_number, "ack", profile.id, "file", out.id)
-        follow(s, Work(item_kind="file", item_id=out.id, step="send", partner_id=profile.id,
-                       not_before=ctx.clock()))
+        _key(s, control, "ack", profile.id, "file", out)
+        follow(s, Job("file", out, "send", profile.id, ctx.clock()))
 
 
 def _ack_control(text: str) -> str | None:

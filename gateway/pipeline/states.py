@@ -20,6 +20,7 @@ stops at the step (the worker parks the item) instead of writing a wrong state.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.errors import GatewayError
@@ -60,6 +61,14 @@ MOVES: dict[str, dict[str, frozenset[str]]] = {
 
 
 class HasStatus(Protocol):
+    status: str
+
+
+@dataclass
+class Item:
+    """A row's id and status, for steps that write their rows without ORM objects."""
+
+    id: int
     status: str
 
 

@@ -1,4 +1,4 @@
-"""Workers: claim one work row at a time and run its step.
+"""Workers: claim a batch of work rows and run their steps.
 
 A claim is a conditional UPDATE (``claimed_until`` empty or past), so two workers, threads or
 processes, never hold the same row; on PostgreSQL the candidate is also picked with ``SELECT …
@@ -11,25 +11,45 @@ The step, its events, the rows it adds (next steps included) and the deletion of
 commit in one transaction. A step that must run again later returns ``Later``; one that fails
 unexpectedly (a bug, data nobody foresaw) parks its item with the error, so one bad item never
 stops the gateway.
+
+The rows of one claim run in one transaction, a group commit: one durable COMMIT (one fsync on
+SQLite) for up to ``limit`` files instead of one each, without savepoints. That is still
+durable: nothing a step did is reported anywhere (no ack, no "delivered") before its commit, and
+what it did outside the database (an ack written to the partner's folder, a document in the
+ERP) is idempotent, so running it again after a crash or a rollback is harmless. If a step
+fails, the batch is rolled back and its rows run again one by one, each step in a savepoint,
+so only the bad item is parked. A batch commits after ``BATCH_SECONDS`` even if rows are
+left (they run in the next transaction), so a slow ERP does not hold the write lock for long.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 
-from sqlalchemy import exists, inspect, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from gateway.archive import sync_dirs
 from gateway.faults import crash_point
-from gateway.pipeline.context import Context, event
+from gateway.pipeline.context import Context, Job, event, followups
 from gateway.pipeline.deliver import Later, deliver, send
 from gateway.pipeline.process import process_file
 from gateway.pipeline.states import MOVES, move
+from gateway.store import rows
 from gateway.store.models import Delivery, File, Work
 
 log = logging.getLogger("gateway.pipeline")
+BATCH_SECONDS = 0.5  # a batch's transaction takes no more rows after this long
+
+
+class _Failed(Exception):
+    """A step failed in a batch run without savepoints; ``taken`` rows were in the batch."""
+
+    def __init__(self, taken: int) -> None:
+        self.taken = taken
 
 
 class Worker:
@@ -63,91 +83,131 @@ class Worker:
             return sorted(mine)
 
     def run(self, wid: int) -> None:
-        ctx = self.ctx
-        with ctx.store.session(write=True) as s, s.begin():
-            # locked while the step runs: on PostgreSQL a claimer skips locked rows (SKIP
-            # LOCKED), on SQLite this transaction holds the database's write lock
-            w = s.get(Work, wid, with_for_update=ctx.store.dialect == "postgresql")
-            if w is None or w.claimed_by != self.name:
-                return  # done meanwhile, or re-claimed by another worker after our claim ran out
-            s.info["followups"] = []
-            if not self._attempt(s, w):
-                return
-            # the next steps it queued run now, in this transaction: their effects outside
-            # the database (an ack written to the outbound folder, a document in the ERP)
-            # are idempotent, so a crash before the commit only makes them run again
-            s.flush()
-            for nxt in s.info.pop("followups", []):
-                state = inspect(nxt)
-                if state.was_deleted or state.detached:
-                    continue  # taken back: its set's group was rejected
-                if nxt.step == "deliver" and self._behind(s, nxt):
-                    continue  # an older delivery of this partner waits: stay in order
-                nxt.claimed_by, nxt.claimed_until = self.name, ctx.clock() + ctx.claim_for
-                self._attempt(s, nxt)
+        """Run one claimed row (and the steps it queues), each step in a savepoint."""
+        self._transaction([wid], isolate=True)
 
-    def _attempt(self, s: Session, w: Work) -> bool:
-        """Run ``w``'s step in a savepoint; False when it failed and its item was parked."""
+    def run_batch(self, ids: list[int]) -> None:
+        """Run claimed rows in as few transactions as ``BATCH_SECONDS`` allows; when a step
+        fails, its batch is rolled back and its rows run again one by one."""
+        todo = sorted(ids)
+        while todo:
+            try:
+                taken = self._transaction(todo, isolate=False)
+            except _Failed as failed:
+                taken = failed.taken
+                for wid in todo[:taken]:
+                    self._transaction([wid], isolate=True)
+            todo = todo[taken:]
+
+    def _transaction(self, ids: list[int], *, isolate: bool) -> int:
+        """Run rows of ``ids`` in one transaction; how many of them it took."""
         ctx = self.ctx
+        start = time.monotonic()
+        taken = 0
+        with ctx.store.session(write=True) as s, s.begin():
+            rows.collect(s)  # events and business keys: one INSERT per table at the end
+            s.info["unsynced"] = set()  # folders to fsync before the commit (``unsynced``)
+            q = select(*_JOB).where(Work.id.in_(ids), Work.claimed_by == self.name) \
+                .order_by(Work.id)
+            if ctx.store.dialect == "postgresql":
+                # locked while the steps run: a claimer skips locked rows (SKIP LOCKED)
+                q = q.with_for_update(of=Work)
+            mine = {r.id: Job(**r._mapping) for r in s.connection().execute(q)}
+            for wid in ids:
+                taken += 1
+                job = mine.get(wid)
+                # (not there: done meanwhile, or re-claimed by another worker after ours ran out)
+                if job is not None and self._attempt(s, job, isolate, taken):
+                    self._followups(s, isolate, taken)
+                if time.monotonic() - start > BATCH_SECONDS:
+                    break
+            rows.write_later(s)
+            sync_dirs(s.info["unsynced"])  # what the rows record is durable before they are
+        return taken
+
+    def _followups(self, s: Session, isolate: bool, taken: int) -> None:
+        """The next steps the step queued run now, in this transaction: their effects outside
+        the database (an ack written to the outbound folder, a document in the ERP) are
+        idempotent, so a crash before the commit only makes them run again."""
+        queued = followups(s)
+        while queued:
+            nxt = queued.pop(0)
+            if nxt.cancelled:
+                continue  # taken back: its set's group was rejected
+            if nxt.step == "deliver" and self._behind(s, nxt):
+                _queue(s, nxt, nxt.not_before, 0)  # an older delivery of this partner waits
+                continue
+            self._attempt(s, nxt, isolate, taken)
+
+    def _attempt(self, s: Session, job: Job, isolate: bool, taken: int) -> bool:
+        """Run ``job``'s step (in a savepoint when ``isolate``); False when it failed and its
+        item was parked. Without ``isolate`` a failure raises ``_Failed``."""
+        ctx = self.ctx
+        queued = len(followups(s))
         try:
-            with s.begin_nested():
-                later = self._step(s, w)
+            if isolate:
+                rows.write_later(s)  # what the savepoint's rollback must not take
+                with s.begin_nested():
+                    later = self._step(s, job)
+            else:
+                later = self._step(s, job)
         except Exception as exc:  # noqa: BLE001 - park the item, keep the gateway running
-            log.exception("%s %s %s failed", w.step, w.item_kind, w.item_id)
-            self._park(s, w, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3))
-            s.delete(w)
+            if not isolate:
+                raise _Failed(taken) from exc
+            log.exception("%s %s %s failed", job.step, job.item_kind, job.item_id)
+            del followups(s)[queued:]
+            rows.forget(s)
+            s.info.pop("records", None)  # (rolled back: their ids may be taken again)
+            self._park(s, job, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3))
+            if job.id is not None:
+                rows.remove(s, Work, [job.id])
             return False
         if later is not None:
-            w.not_before = ctx.clock() + later.delay
-            w.attempts += 1
-            w.claimed_by = w.claimed_until = None
-        else:
-            s.delete(w)
-        crash_point(f"{w.step}-before-commit")
-        log.info("%s ran %s %s %d", self.name, w.step, w.item_kind, w.item_id)
+            if job.id is None:
+                _queue(s, job, ctx.clock() + later.delay, job.attempts + 1)
+            else:
+                rows.change(s, Work, job.id, not_before=ctx.clock() + later.delay,
+                            attempts=job.attempts + 1, claimed_by=None, claimed_until=None)
+        elif job.id is not None:
+            rows.remove(s, Work, [job.id])
+        crash_point(f"{job.step}-before-commit")
+        log.info("%s ran %s %s %d", self.name, job.step, job.item_kind, job.item_id)
         return True
 
-    def _behind(self, s: Session, w: Work) -> bool:
-        s.flush()
-        older = s.scalars(select(Work.id).where(
-            Work.step == "deliver", Work.partner_id == w.partner_id, Work.id < w.id)
-            .limit(1)).first()
-        return older is not None
+    def _behind(self, s: Session, job: Job) -> bool:
+        """An older ``deliver`` row of the job's partner waits (every row is older than a
+        job not written yet)."""
+        return s.connection().execute(_OLDER, {"partner": job.partner_id}).first() is not None
 
-    def _step(self, s: Session, w: Work) -> Later | None:
-        if w.step in ("process", "reprocess"):
-            f = s.get(File, w.item_id)
-            assert f is not None
-            process_file(self.ctx, s, f, replay=w.step == "reprocess")
+    def _step(self, s: Session, job: Job) -> Later | None:
+        if job.step in ("process", "reprocess"):
+            process_file(self.ctx, s, job.item_id, replay=job.step == "reprocess")
             return None
-        if w.step == "send":
-            f = s.get(File, w.item_id)
-            assert f is not None
-            return send(self.ctx, s, f)
-        if w.step == "deliver":
-            d = s.get(Delivery, w.item_id)
-            assert d is not None
-            return deliver(self.ctx, s, d)
-        raise ValueError(f"unknown step {w.step!r}")
+        if job.step == "send":
+            return send(self.ctx, s, job.item_id)
+        if job.step == "deliver":
+            return deliver(self.ctx, s, job.item_id)
+        raise ValueError(f"unknown step {job.step!r}")
 
-    def _park(self, s: Session, w: Work, reason: str, detail: str) -> None:
-        if w.item_kind == "file":
-            f = s.get(File, w.item_id)
+    def _park(self, s: Session, job: Job, reason: str, detail: str) -> None:
+        s.expire_all()  # the rows were written without the ORM: read them afresh
+        if job.item_kind == "file":
+            f = s.get(File, job.item_id)
             if f is not None and "parked" in MOVES["file"].get(f.status, ()):
                 move("file", f, "parked")
                 f.reason = reason
-        elif w.item_kind == "delivery":
-            d = s.get(Delivery, w.item_id)
+        elif job.item_kind == "delivery":
+            d = s.get(Delivery, job.item_id)
             if d is not None and d.status == "pending":
                 move("delivery", d, "parked")
                 d.message = reason
-        event(s, self.ctx, w.item_kind, w.item_id, w.step, "parked", f"{reason}\n{detail}")
+        s.flush()
+        event(s, self.ctx, job.item_kind, job.item_id, job.step, "parked", f"{reason}\n{detail}")
 
     def run_once(self) -> bool:
         """Claim and run a batch of rows; False when there was nothing to do."""
         ids = self.claim()
-        for wid in ids:
-            self.run(wid)
+        self.run_batch(ids)
         return bool(ids)
 
     def run_until(self, stop: threading.Event, idle: float = 0.2) -> None:
@@ -169,7 +229,19 @@ def drain(ctx: Context, name: str = "drain", limit: int = 1_000_000) -> int:
         ids = w.claim()
         if not ids:
             break
-        for wid in ids:
-            w.run(wid)
+        w.run_batch(ids)
         n += len(ids)
     return n
+
+
+_JOB = (Work.id, Work.item_kind, Work.item_id, Work.step, Work.partner_id, Work.not_before,
+        Work.attempts)
+_OLDER = select(Work.id).where(Work.step == "deliver",
+                               Work.partner_id == bindparam("partner")).limit(1)
+
+
+def _queue(s: Session, job: Job, not_before: object, attempts: int) -> None:
+    """Write a next step that did not run now (or must run again later) to the queue."""
+    rows.add(s, Work, {"item_kind": job.item_kind, "item_id": job.item_id, "step": job.step,
+                       "partner_id": job.partner_id, "not_before": not_before,
+                       "attempts": attempts, "claimed_by": None, "claimed_until": None})

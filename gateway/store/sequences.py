@@ -86,4 +86,5 @@ class SessionControlNumbers:
 
     def next(self, kind: Kind) -> int:
         stmt, params = self.numbers.statement(kind)
-        return int(self.session.execute(stmt, params).scalar_one())
+        # (on the session's connection: the same transaction, without the ORM's execute)
+        return int(self.session.connection().execute(stmt, params).scalar_one())

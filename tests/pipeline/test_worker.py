@@ -1,0 +1,84 @@
+"""The worker's group commit: the rows of one claim run in one transaction, and a step that
+fails takes only its own item down (the batch runs again item by item)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+
+import gateway.pipeline.worker as worker
+from gateway.benchpipeline import variant
+from gateway.pipeline.context import Context
+from gateway.pipeline.ingest import ingest
+from gateway.pipeline.ops import trace
+from gateway.service import Settings, build_context
+from gateway.store.models import Delivery, Event, File, Work
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    partners = tmp_path / "partners-profiles"
+    shutil.copytree(ROOT / "partners", partners)
+    c = build_context(Settings(data_dir=tmp_path / "var", archive_dir=tmp_path / "archive",
+                               partners_dir=partners, scheduler=False))
+    yield c
+    c.store.close()
+
+
+def _ingest(ctx: Context, n: int) -> list[int]:
+    return [ingest(ctx, variant(k), name=f"po-{k}.edi", source="test", partner_id="bigbox")
+            for k in range(n)]
+
+
+def test_a_claim_of_small_files_commits_once(ctx: Context,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker, "BATCH_SECONDS", 600.0)  # (a slow machine would split it)
+    _ingest(ctx, 10)
+    commits: list[object] = []
+    sa_event.listen(ctx.store.engine, "commit", lambda conn: commits.append(conn))
+    assert worker.drain(ctx) == 10
+    # one claim, one transaction for the ten files with their acks and deliveries, and the
+    # claim that finds nothing left
+    assert len(commits) == 3
+    with ctx.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == "delivered")) == 10
+        assert s.scalar(select(func.count()).select_from(Work)) == 0
+
+
+def test_a_failing_step_parks_its_item_and_the_batch_goes_on(
+        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _ingest(ctx, 5)
+    bad = ids[2]
+    real = worker.process_file
+
+    def process_file(c: Context, s: Any, file_id: int, *, replay: bool = False) -> None:
+        real(c, s, file_id, replay=replay)
+        if file_id == bad:  # after it wrote its rows: those must all go
+            raise RuntimeError("a bug nobody foresaw")
+
+    monkeypatch.setattr(worker, "process_file", process_file)
+    worker.drain(ctx)
+    with ctx.store.session() as s:
+        f = s.get(File, bad)
+        assert f is not None and f.status == "parked"
+        assert f.reason == "RuntimeError: a bug nobody foresaw"
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == "delivered")) == 4
+        assert s.scalar(select(func.count()).select_from(Delivery)) == 4  # none of the bad one
+        assert s.scalar(select(func.count()).select_from(Work)) == 0
+        steps = [(e.step, e.status) for e in s.scalars(select(Event).where(
+            Event.item_kind == "file", Event.item_id == bad).order_by(Event.id))]
+    assert steps == [("received", "ok"), ("archived", "ok"), ("process", "parked")]
+    acks = list((ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi"))
+    assert len(acks) == 4  # (the bad file's 997 was queued by the step that failed)
+    good = trace(ctx.store, f"BB{5000000 + 3}")["items"]
+    assert [i["kind"] for i in good][:2] == ["file", "interchange"]
+    assert any(i["kind"] == "delivery" and i["status"] == "delivered" for i in good)
