@@ -5,7 +5,7 @@ Child side (one measurement in a fresh process, as ``python -m gateway.bench run
 validate    the translate input validated alone (no acks), for the cost of mapping beside it
 translate   what ``edi-gateway translate`` does per set, with nothing kept: validate, map with
             the generic map (its compiled form, ``gateway.translate.compiled``, and
-            ``translate_message`` then ``model_dump(mode="json")`` for any set that form
+            ``translate_message`` then ``compact_json`` for any set that form
             leaves to it), one JSON line per document written to the null device
 generate    canonical records → one X12 interchange each (``generate_x12``: map outbound and
             the writer) until ``--target-bytes`` of EDI are written to the null device; the
@@ -65,6 +65,7 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
                 | None = None) -> Callable[[Message], None]:
     from pydantic_core import to_json
 
+    from gateway.canonical import compact_json
     from gateway.translate.compiled import translate_json
     from gateway.translate.inbound import translate_message
     from gateway.translate.mapfile import load_map
@@ -93,7 +94,7 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
                 return
             if keep is not None:
                 keep.append((record, tmap))
-            data = record.model_dump(mode="json", exclude_none=True)
+            data = compact_json(record)
         counts.translated += 1
         if sink is not None:
             doc = {"type": data["record_type"], "partner": "generic",

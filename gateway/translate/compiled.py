@@ -89,10 +89,9 @@ class _Ctx:
 
 _Frame = tuple[LoopNode | None, tuple[Node, ...], int]
 _Step = tuple[int, int, str | None]  # new state, frames closed (-1: not placed), loop opened
-# the next state's row, frames closed, the scope opened (_SAME, or the list an item is
-# appended to), the segment's handler
+# the next state's row, scopes closed (-1: the segment is placed nowhere), the list a new
+# scope is appended to (None: no new scope), the segment's handler
 _Action = tuple["_Row", int, Any, Handler | None]
-_SAME = object()  # a loop opened whose bindings write in the enclosing scope (or none)
 
 
 class _Row(dict[str, _Action]):
@@ -214,11 +213,10 @@ class CompiledMap:
                     del scopes[-closed:]
                     scope = scopes[-1]
                 if opened is not None:
-                    if opened is not _SAME:
-                        item: dict[str, Any] = {}
-                        scope.setdefault(opened, []).append(item)
-                        scope = item
-                    scopes.append(scope)
+                    item: dict[str, Any] = {}
+                    scope.setdefault(opened, []).append(item)
+                    scopes.append(item)
+                    scope = item
                 if h is not None:
                     h(p, scope)
             if self.xrefs and xref_in(self.xrefs, data, get_path, _set):
@@ -236,19 +234,31 @@ class CompiledMap:
         while len(self.rows) < len(self.placer.states):
             self.rows.append(_Row(self, len(self.rows)))
         row = self.rows[new]
-        action: _Action = (row, closed, None, None)
+        action: _Action = (row, -1, None, None)
         if closed >= 0:
+            # only loops whose binding has an ``each`` have a scope of their own: the frames
+            # closed count in scopes, and a loop opened pushes one only when it has its own
+            old = self.placer.states[state]
             frames = self.placer.states[new]
             ctx = self.ctx_of(frames)
             h = ctx.handlers.get(tag) if ctx is not None else None
-            if opened is not None:
-                parent = self.ctx_of(frames[:-1])
-                lb = parent.loops.get(opened) if parent is not None else None
-                action = (row, closed, _SAME if lb is None or lb[1] is None else lb[1], h)
-            else:
-                action = (row, closed, None, h)
+            scoped = sum(self.each_of(old[:i + 1]) is not None
+                         for i in range(len(old) - closed, len(old)))
+            each = self.each_of(frames) if opened is not None else None
+            action = (row, scoped, each, h)
         self.rows[state][tag] = action
         return action
+
+    def each_of(self, frames: tuple[_Frame, ...]) -> str | None:
+        """The list the innermost frame's loop instances are appended to (None: it writes
+        in the enclosing scope, or it is not mapped)."""
+        if len(frames) < 2:
+            return None
+        parent = self.ctx_of(frames[:-1])
+        loop = frames[-1][0]
+        assert loop is not None
+        lb = parent.loops.get(loop.loop_id) if parent is not None else None
+        return lb[1] if lb is not None else None
 
     def ctx_of(self, frames: tuple[_Frame, ...]) -> _Ctx | None:
         ctx: _Ctx | None = self.root
@@ -609,7 +619,7 @@ def compiled(tmap: TranslationMap, grammar: MessageGrammar) -> CompiledMap | Non
 def translate_json(msg: Message, tmap: TranslationMap, *,
                    checks: dict[str, CheckAction] | None = None,
                    orders: OrderLookup | None = None) -> dict[str, Any] | None:
-    """``msg``'s record as ``model_dump(mode="json", exclude_none=True)`` gives it, by the
+    """``msg``'s record as ``canonical.compact_json`` gives it, by the
     compiled map; None when the map has no compiled form, the set was not validated and
     accepted, or it needs the reference path. The map's business checks run as in
     ``translate_message`` (on the record validated from the JSON: it needs pydantic, so a map

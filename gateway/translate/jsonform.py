@@ -2,8 +2,8 @@
 
 ``finalizer(Model)`` generates, once per model class, a function that takes the dict the
 compiled maps build (values already in their JSON form: decimals and dates as strings) and
-returns exactly what ``Model.model_validate(d).model_dump(mode="json", exclude_none=True)``
-would, fields in the model's order and defaults filled in, or raises :class:`Fallback` when it
+returns exactly what ``canonical.compact_json(Model.model_validate(d))`` would (the JSON form
+without None values and empty lists), fields in the model's order and defaults filled in, or raises :class:`Fallback` when it
 cannot be sure that pydantic would accept the dict unchanged. The checks come from the models'
 own core schemas (lengths, patterns, literals, decimal digits and places, integer bounds) and
 are conservative: a value they cannot vouch for (a decimal with a leading zero, an exponent)
@@ -268,7 +268,7 @@ class _Builder:
         elif default is None:
             absent = "None"
         elif default == ():
-            absent = "[]"
+            absent = "None"  # an empty list is left out, as ``canonical.compact_json`` does
         elif isinstance(default, (str, int, bool)):
             absent = repr(default)
         else:
@@ -298,7 +298,7 @@ class _Builder:
                     raise Unsupported(f"tuple schema {s}")
                 items = items[0]
             items = _unwrap(cast(dict[str, Any], items), self.refs)
-            out = ["if type(v) is not list: raise Fallback"]
+            out = ["if type(v) is not list or not v: raise Fallback"]  # never written empty
             if s.get("min_length"):
                 out.append(f"if len(v) < {int(s['min_length'])}: raise Fallback")
             if s.get("max_length") is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from gateway.canonical import compact_json
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
@@ -136,8 +137,8 @@ def translate_file(path: Path, *, partner: str | None = None,
             if record.record_type == "purchase_order":
                 known[record.number] = record
             out.documents.append({"type": record.record_type, "partner": who, **{
-                k: v for k, v in ctx.items() if k != "set"}, "record": record.model_dump(
-                    mode="json", exclude_none=True), **_warnings(msg, before)})
+                k: v for k, v in ctx.items() if k != "set"}, "record": compact_json(record),
+                **_warnings(msg, before)})
 
     out.report = validate_file(path, Options(acks=False, on_message=on_message),
                                name=str(path))

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.canonical import PurchaseOrder
+from gateway.canonical import PurchaseOrder, compact_json
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from tests.translate.util import (
     CODES,
@@ -87,7 +87,7 @@ def test_fixture_translates_to_expected_record(name: str, tmap: TranslationMap) 
     want = PurchaseOrder.model_validate_json((FIXTURES / f"{name}.record.json").read_text())
     assert record == want
     assert json.loads((FIXTURES / f"{name}.record.json").read_text()) == \
-        record.model_dump(mode="json", exclude_none=True)
+        compact_json(record)
 
 
 def test_unknown_unit_is_a_defect_not_a_crash(tmap: TranslationMap) -> None:
