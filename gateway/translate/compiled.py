@@ -24,14 +24,21 @@ tests/translate/test_compiled.py holds both paths to the same output, byte for b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from gateway.grammar.model import LoopNode, MessageGrammar, Node, SegmentNode
+from gateway.grammar.model import (
+    ElementDef,
+    LoopNode,
+    MessageGrammar,
+    Node,
+    SegmentDef,
+    SegmentNode,
+)
 from gateway.stream import Message
 from gateway.translate.jsonform import Fallback, Finalizer, condition, field_schema, finalizer
 from gateway.translate.mapfile import (
@@ -57,13 +64,23 @@ class Unsupported(Exception):
     """The map uses something this compiler does not reproduce exactly."""
 
 
+_DATES: dict[str, str] = {}  # CCYYMMDD -> ISO: a file's dates repeat
+
+
 def _date(v: str) -> str:
+    iso = _DATES.get(v)
+    if iso is not None:
+        return iso
     if len(v) != 8 or not v.isdigit():
         raise Fallback
     try:
-        return date(int(v[:4]), int(v[4:6]), int(v[6:])).isoformat()
+        iso = date(int(v[:4]), int(v[4:6]), int(v[6:])).isoformat()
     except ValueError:
         raise Fallback from None
+    if len(_DATES) > 8192:
+        _DATES.clear()
+    _DATES[v] = iso
+    return iso
 
 
 def _int(v: str) -> int:
@@ -73,8 +90,11 @@ def _int(v: str) -> int:
 
 
 def _n2(v: str) -> str:
+    """An implied-two-decimals number as ``format(Decimal(v).scaleb(-2), "f")`` writes it."""
     _int(v)
-    return format(Decimal(v).scaleb(-2), "f")
+    sign, digits = ("-", v[1:]) if v[0] == "-" else ("", v)
+    digits = digits.lstrip("0").rjust(3, "0")
+    return f"{sign}{digits[:-2]}.{digits[-2:]}"
 
 
 class _Ctx:
@@ -163,6 +183,7 @@ class CompiledMap:
                                       "_set": _set}
         self.source: list[str] = []
         self.reach = 0
+        self.segdef: SegmentDef | None = None  # the segment the handler being made reads
         self.written: dict[type, set[str]] = {}
         self.checked: dict[type, set[str]] = {}
         self.unchecked: dict[type, set[str]] = {}
@@ -196,16 +217,16 @@ class CompiledMap:
             sep = es
             texts = [s.decode(msg.encoding, "replace") for s in msg.segments()]
             text = sep.join(texts)
-        parts = cs in text or bool(rs and rs in text)
+        segments = [s.split(es) for s in texts]
+        if cs in text or rs and rs in text:  # a value is its first repetition's first part
+            segments = [[x.split(rs)[0].split(cs)[0] if rs else x.split(cs)[0] for x in p]
+                        for p in segments]
         data: dict[str, Any] = {}
         scope = data
         scopes = [data]
         row = self.rows[0]
         try:
-            for s in texts:
-                p = s.split(es)
-                if parts and (cs in s or rs and rs in s):  # the first repetition's first part
-                    p = [x.split(rs)[0].split(cs)[0] if rs else x.split(cs)[0] for x in p]
+            for p in segments:
                 row, closed, opened, h = row[p[0]]
                 if closed:
                     if closed < 0:
@@ -299,6 +320,8 @@ class CompiledMap:
                 by_tag.setdefault(b.segment, []).append(b)
         for tag, bs in by_tag.items():
             name = f"h{len(self.source)}_{tag}"
+            node = _node(children, tag, loop=False)
+            self.segdef = node.segment if isinstance(node, SegmentNode) else None
             self.source += self._handler(name, bs, model)
             ctx.handlers[tag] = name  # type: ignore[assignment]  # bound after exec
         return ctx
@@ -377,7 +400,9 @@ class CompiledMap:
                 out.append("    v = _n2(v)")
             elif eb.format is not None and not (eb.format == "decimal" and kind == "decimal"):
                 raise Unsupported(f"format {eb.format}")
-            out += ["    " + x for x in self.check(model, eb.field, codes=table)]
+            longest = self.longest([int(pos)]) if base == "0" and eb.format is None else None
+            out += ["    " + x for x in self.check(model, eb.field, codes=table,
+                                                   longest=longest)]
             out += ["    " + x for x in _setter(t, eb.field)]
         return out
 
@@ -408,9 +433,10 @@ class CompiledMap:
         for q, f in pr.fields.items():
             by_field.setdefault(f, []).append(q)
         word = "if"
+        longest = self.longest(range(pr.first + 1, pr.first + 2 * pr.count, 2))
         for f, qs in by_field.items():
             out.append(f"    {word} q in {self.const(frozenset(qs))}:")
-            out += ["        " + x for x in self.check(model, f)]
+            out += ["        " + x for x in self.check(model, f, longest=longest)]
             out += ["        " + x for x in _setter(t, f)]
             word = "elif"
         if pr.other is not None:
@@ -418,7 +444,7 @@ class CompiledMap:
             self.note(model, pr.other)
             k = self.const(codes)
             out.append(f"    {word} q in {k}:")
-            out += ["        " + x for x in self.check(item, "value")]
+            out += ["        " + x for x in self.check(item, "value", longest=longest)]
             out += ["        " + x for x in self.check(item, "qualifier", codes=codes)]
             out.append(f"        _append({t}, {pr.other!r}, {{'qualifier': {k}[q], 'value': v}})")
             word = "elif"
@@ -448,17 +474,33 @@ class CompiledMap:
         return model, name
 
     def check(self, model: Any, path: str, var: str = "v",
-              codes: dict[str, str] | None = None) -> list[str]:
+              codes: dict[str, str] | None = None, longest: int | None = None) -> list[str]:
         """The lines checking a value about to be written at ``path`` as the finalizer would
         (nothing for a code set whose canonical values all fit the field); the field is then
-        trusted by the finalizer, unless some other write to it goes unchecked."""
+        trusted by the finalizer, unless some other write to it goes unchecked. ``longest``:
+        what validation lets the element hold, so a field at least that long needs no length
+        check."""
         owner, name = self.note(model, path)
         schema = field_schema(owner, name)
         self.checked.setdefault(owner, set()).add(name)
         if codes is not None and schema["type"] == "literal" and set(codes.values()) <= set(
                 schema["expected"]):
             return []
-        return [f"if not ({condition(schema, var, self.const, {}, True)}): raise Fallback"]
+        cond = condition(schema, var, self.const, {}, True, longest=longest)
+        return [] if cond == "True" else [f"if not ({cond}): raise Fallback"]
+
+    def longest(self, positions: Iterable[int]) -> int | None:
+        """The longest value validation lets the handler's segment hold at ``positions``."""
+        seg = self.segdef
+        if seg is None:
+            return None
+        sizes = []
+        for pos in positions:
+            e = seg.elements[pos - 1] if 0 < pos <= len(seg.elements) else None
+            if not isinstance(e, ElementDef):
+                return None
+            sizes.append(e.max_len)
+        return max(sizes) if sizes else None
 
 
 def _setter(scope: str, path: str) -> list[str]:

@@ -329,10 +329,12 @@ class _Builder:
 
 
 def condition(s: dict[str, Any], var: str, const: Callable[[Any], str],
-              refs: dict[str, Any], validated: bool = False) -> str:
+              refs: dict[str, Any], validated: bool = False, longest: int | None = None) -> str:
     """A condition true only when pydantic accepts ``var`` as it is and dumps it
     unchanged. ``validated``: ``var`` is an element value of a set that passed validation,
-    which refuses control characters, so trimmed text needs only its ends looked at."""
+    which refuses control characters, so trimmed text needs only its ends looked at;
+    ``longest``: validation refused values longer than that (no length check when the field
+    takes as many)."""
     s = _unwrap(s, refs)
     t = s["type"]
     while t == "function-before":
@@ -349,7 +351,10 @@ def condition(s: dict[str, Any], var: str, const: Callable[[Any], str],
         # a validated value is text; only pairs can give an empty one, and they say so
         conds = [] if validated else [f"type({var}) is str"]
         low = 0 if validated and low == 1 else low
-        if s.get("max_length") is not None:
+        if validated and longest is not None and s.get("max_length") is not None and (
+                longest <= s["max_length"]):
+            pass  # validation has kept the value within the field's length
+        elif s.get("max_length") is not None:
             conds.append(f"{low} <= len({var}) <= {int(s['max_length'])}" if low else
                          f"len({var}) <= {int(s['max_length'])}")
         elif low:

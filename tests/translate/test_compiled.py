@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from gateway.benchgen import generate_x12_translate
 from gateway.canonical import compact_json
 from gateway.stream import Message
 from gateway.translate import run as translate_run
-from gateway.translate.compiled import compiled, translate_json
+from gateway.translate.compiled import _n2, compiled, translate_json
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import TranslationMap, load_map, map_for
 from gateway.translate.maptest import load_orders
@@ -222,3 +224,8 @@ def test_translate_command_output_is_the_same_either_way(tmp_path: Path,
     slow = translate_file(path, partner="generic").to_json()
     assert fast["documents"]
     assert json.dumps(fast) == json.dumps(slow)  # key order too
+
+
+@given(st.from_regex(r"-?[0-9]{1,14}", fullmatch=True))
+def test_implied_decimals_are_written_as_decimal_writes_them(raw: str) -> None:
+    assert _n2(raw) == format(Decimal(raw).scaleb(-2), "f")
