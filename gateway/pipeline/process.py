@@ -45,6 +45,7 @@ from gateway.store.models import (
 )
 from gateway.store.sequences import DbControlNumbers
 from gateway.stream import Message
+from gateway.translate.compiled import translate_record
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import MAPS, MapError, TranslationMap, load_map
 from gateway.translate.run import _map_path, partner_map
@@ -186,8 +187,13 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
         out.problems.append(Defect(exc.code, exc.message))
         return
     before = len(msg.report.errors)
-    record = translate_message(msg, tmap, checks=profile.checks, orders=_orders(ctx),
-                               refused=out.refused)
+    orders = _orders(ctx)
+    # the compiled map when it vouches for the set; else (and for what a check refuses, which
+    # is kept for review) the reference path, which gives the same record or the defects
+    record = translate_record(msg, tmap, checks=profile.checks, orders=orders)
+    if record is None:
+        record = translate_message(msg, tmap, checks=profile.checks, orders=orders,
+                                   refused=out.refused)
     added = msg.report.errors[before:]
     out.problems = [d for d in added if not d.warning]
     # the ack says what the guide says (see the docstring), unless the profile rejects

@@ -667,22 +667,39 @@ def translate_json(msg: Message, tmap: TranslationMap, *,
     ``translate_message`` (on the record validated from the JSON: it needs pydantic, so a map
     with checks costs more): a rejecting one leaves the set to the reference path, warnings go
     to ``msg.report.errors`` as that path puts them."""
+    data: dict[str, Any] | None = _translate(msg, tmap, checks, orders, False)[0]
+    return data
+
+
+def translate_record(msg: Message, tmap: TranslationMap, *,
+                     checks: dict[str, CheckAction] | None = None,
+                     orders: OrderLookup | None = None) -> BaseModel | None:
+    """The record itself, as ``translate_message`` would give it, by the compiled map (one
+    pydantic validation of its JSON form); None as for ``translate_json``. The pipeline's
+    process step, which keeps and delivers records, calls this."""
+    record: BaseModel | None = _translate(msg, tmap, checks, orders, True)[1]
+    return record
+
+
+def _translate(msg: Message, tmap: TranslationMap, checks: dict[str, CheckAction] | None,
+               orders: OrderLookup | None, want: bool) -> tuple[Any, Any]:
     if not msg.validated or msg.report.status != "accepted":
-        return None  # the compiled code leans on validation (no control characters)
+        return None, None  # the compiled code leans on validation (no control characters)
     grammar = lookup(msg)
     if grammar is None:
-        return None
+        return None, None
     cm = compiled(tmap, grammar)
     data = cm.run(msg) if cm is not None else None
-    if data is None or not tmap.checks:
-        return data
+    if data is None or not (tmap.checks or want):
+        return data, None
     from gateway.canonical import RECORD_TYPES
 
     record = RECORD_TYPES[tmap.map.record].model_validate(data)
-    defects = run_checks(tmap.checks, checks or {}, record, orders)
-    if any(not d.warning for d in defects):
-        return None
-    for d in defects:
-        d.offset = d.offset if d.offset is not None else msg.report.offset
-    msg.report.errors.extend(defects)
-    return data
+    if tmap.checks:
+        defects = run_checks(tmap.checks, checks or {}, record, orders)
+        if any(not d.warning for d in defects):
+            return None, None
+        for d in defects:
+            d.offset = d.offset if d.offset is not None else msg.report.offset
+        msg.report.errors.extend(defects)
+    return data, record

@@ -229,3 +229,39 @@ def test_translate_command_output_is_the_same_either_way(tmp_path: Path,
 @given(st.from_regex(r"-?[0-9]{1,14}", fullmatch=True))
 def test_implied_decimals_are_written_as_decimal_writes_them(raw: str) -> None:
     assert _n2(raw) == format(Decimal(raw).scaleb(-2), "f")
+
+
+def test_records_for_the_pipeline_are_the_reference_records() -> None:
+    """``translate_record`` (the pipeline's process step) gives the record
+    ``translate_message`` gives, for every example partner's X12 sample."""
+    from gateway.partners import PartnerRegistry
+
+    registry = PartnerRegistry.load(ROOT / "partners")
+    compared = sum(_compare_records(registry.get(partner), path,
+                                    load_orders(path.parent.parent / "orders"))
+                   for partner, path in PARTNER_FILES)
+    assert compared >= 3
+
+
+def _compare_records(profile: Any, path: Path, orders: dict[str, Any]) -> int:
+    from gateway.translate.compiled import translate_record
+    from gateway.translate.run import partner_map
+
+    compared = 0
+
+    def on(msg: Message) -> None:
+        nonlocal compared
+        if msg.report.status != "accepted":
+            return
+        version = (msg.group.version or "")[:6]
+        tmap = load_map(partner_map(profile, msg.report.set_id, version, "inbound"))
+        before = list(msg.report.errors)
+        fast = translate_record(msg, tmap, checks=profile.checks, orders=orders.get)
+        msg.report.errors[:] = before
+        ref = translate_message(msg, tmap, checks=profile.checks, orders=orders.get)
+        if fast is not None:
+            assert fast == ref
+            compared += 1
+
+    validate_file(path, Options(acks=False, on_message=on))
+    return compared
