@@ -274,7 +274,8 @@ def test_bench_pipeline_section_on_sqlite_and_postgresql(pg_url: str,
 
     rows = benchpipeline.bench(count=12, file=None, pg_url=pg_url)
     assert [(r["database"], r["workers"], r["delivered"], r["left"]) for r in rows] == [
-        ("sqlite", 1, 12, 0), ("postgresql", 1, 12, 0), ("postgresql", 2, 24, 0)]
+        # each run counts its own deliveries, also on the database the two runs share
+        ("sqlite", 1, 12, 0), ("postgresql", 1, 12, 0), ("postgresql", 2, 12, 0)]
     benchpipeline.print_table(rows)
     out = capsys.readouterr().out
     assert "interchanges/s" in out
