@@ -55,13 +55,10 @@ from gateway.translate.paths import get_path
 from gateway.translate.paths import set_path as _set
 from gateway.translate.rules import CheckAction, OrderLookup, run_checks, xref_in
 from gateway.translate.rules import defaults as apply_defaults
+from gateway.translate.streaming import Frame, Placer, Unsupported, find_node, order_safe
 from gateway.validate.guides import lookup
 
 Handler = Callable[[list[str], dict[str, Any]], None]  # (the segment's values, the scope)
-
-
-class Unsupported(Exception):
-    """The map uses something this compiler does not reproduce exactly."""
 
 
 _DATES: dict[str, str] = {}  # CCYYMMDD -> ISO: a file's dates repeat
@@ -107,8 +104,6 @@ class _Ctx:
         self.loops: dict[str, tuple[_Ctx, str | None]] = {}  # loop id -> (ctx, each)
 
 
-_Frame = tuple[LoopNode | None, tuple[Node, ...], int]
-_Step = tuple[int, int, str | None]  # new state, frames closed (-1: not placed), loop opened
 # the next state's row, scopes closed (-1: the segment is placed nowhere), the list a new
 # scope is appended to (None: no new scope), the segment's handler
 _Action = tuple["_Row", int, Any, Handler | None]
@@ -127,48 +122,6 @@ class _Row(dict[str, _Action]):
         return self.cm.step(self.state, tag)
 
 
-class _Placer:
-    """``gateway.translate.tree.build_tree``'s placement as memoised state transitions: a
-    state is the stack of (loop, position) frames; each (state, tag) is worked out once."""
-
-    def __init__(self, grammar: MessageGrammar) -> None:
-        from gateway.translate.tree import _tables
-
-        self.tables = _tables(grammar)
-        self.states: list[tuple[_Frame, ...]] = []
-        self.ids: dict[tuple[tuple[int, int], ...], int] = {}
-        self.rows: list[dict[str, _Step]] = []
-        self.intern(((None, grammar.body, 0),))
-
-    def intern(self, frames: tuple[_Frame, ...]) -> int:
-        key = tuple((id(ch), i) for _, ch, i in frames)
-        got = self.ids.get(key)
-        if got is None:
-            got = self.ids[key] = len(self.states)
-            self.states.append(frames)
-            self.rows.append({})
-        return got
-
-    def step(self, state: int, tag: str) -> _Step:
-        frames = self.states[state]
-        out: _Step = (state, -1, None)
-        for depth in range(len(frames) - 1, -1, -1):
-            loop, children, index = frames[depth]
-            k = self.tables[id(children)][index if index or loop is None else 1].get(tag)
-            if k is None:
-                continue
-            new = frames[:depth] + ((loop, children, k),)
-            child = children[k]
-            opened = None
-            if isinstance(child, LoopNode):
-                new += ((child, child.children, 0),)
-                opened = child.loop_id
-            out = (self.intern(new), len(frames) - 1 - depth, opened)
-            break
-        self.rows[state][tag] = out
-        return out
-
-
 class CompiledMap:
     def __init__(self, tmap: TranslationMap, grammar: MessageGrammar) -> None:
         if tmap.map.standard != "x12":
@@ -176,7 +129,7 @@ class CompiledMap:
         self.tmap = tmap
         self.xrefs = tmap.xrefs()
         model = _record_model(tmap)
-        self.placer = _Placer(grammar)
+        self.placer = Placer(grammar)
         self.rows: list[_Row] = [_Row(self, 0)]
         self.names: dict[str, Any] = {"Fallback": Fallback, "_date": _date, "_int": _int,
                                       "_n2": _n2, "_append": _append,
@@ -270,7 +223,7 @@ class CompiledMap:
         self.rows[state][tag] = action
         return action
 
-    def each_of(self, frames: tuple[_Frame, ...]) -> str | None:
+    def each_of(self, frames: tuple[Frame, ...]) -> str | None:
         """The list the innermost frame's loop instances are appended to (None: it writes
         in the enclosing scope, or it is not mapped)."""
         if len(frames) < 2:
@@ -281,7 +234,7 @@ class CompiledMap:
         lb = parent.loops.get(loop.loop_id) if parent is not None else None
         return lb[1] if lb is not None else None
 
-    def ctx_of(self, frames: tuple[_Frame, ...]) -> _Ctx | None:
+    def ctx_of(self, frames: tuple[Frame, ...]) -> _Ctx | None:
         ctx: _Ctx | None = self.root
         for loop, _children, _index in frames[1:]:
             assert loop is not None
@@ -298,13 +251,13 @@ class CompiledMap:
 
     def _ctx(self, bindings: list[Binding], children: tuple[Node, ...], model: Any) -> _Ctx:
         ctx = _Ctx()
-        _order_safe(bindings, children, model)
+        order_safe(bindings, children, model)
         by_tag: dict[str, list[Binding]] = {}
         for b in bindings:
             if b.hl is not None or b.nest is not None:
                 raise Unsupported("HL hierarchies and nests")
             if b.loop is not None:
-                node = _node(children, b.loop, loop=True)
+                node = find_node(children, b.loop, loop=True)
                 if node is None:
                     continue  # not in this guide: never placed
                 if b.loop in ctx.loops:
@@ -320,7 +273,7 @@ class CompiledMap:
                 by_tag.setdefault(b.segment, []).append(b)
         for tag, bs in by_tag.items():
             name = f"h{len(self.source)}_{tag}"
-            node = _node(children, tag, loop=False)
+            node = find_node(children, tag, loop=False)
             self.segdef = node.segment if isinstance(node, SegmentNode) else None
             self.source += self._handler(name, bs, model)
             ctx.handlers[tag] = name  # type: ignore[assignment]  # bound after exec
@@ -561,82 +514,6 @@ def _leaf(model: Any, path: str, fmt: str | None, *, listed: bool = False) -> st
     if fmt == "sscc" or (wants or kind) != kind or kind == "date" and fmt != "date":
         raise Unsupported(f"{path}: format {fmt} into a {kind} value")
     return kind
-
-
-def _node(children: tuple[Node, ...], key: str, *, loop: bool) -> Node | None:
-    found = [c for c in children
-             if (isinstance(c, LoopNode) and loop and c.loop_id == key)
-             or (isinstance(c, SegmentNode) and not loop and c.tag == key)]
-    if len(found) > 1:
-        raise Unsupported(f"{key} at {len(found)} places of one loop")
-    return found[0] if found else None
-
-
-def _writes(b: Binding) -> set[str]:
-    """The fields of its scope a binding writes (first part of each path)."""
-    def first(path: str) -> str:
-        return parse_path(path)[0][0]
-
-    if b.loop is not None:
-        if b.each is not None:
-            return {first(b.each)}
-        return set().union(*(_writes(c) for c in b.segments)) if b.segments else set()
-    if b.each is not None and b.groups is None:
-        return {first(b.each)}
-    out = {first(eb.field) for eb in b.elements.values()
-           if eb.direction != "out" and eb.constant is None}
-    if b.groups is not None and b.each is not None:
-        out.add(first(b.each))
-    if b.pairs is not None:
-        out |= {first(f) for f in b.pairs.fields.values()}
-        if b.pairs.other:
-            out.add(first(b.pairs.other))
-    return out
-
-
-def _order_safe(bindings: list[Binding], children: tuple[Node, ...], model: Any) -> None:
-    """Refuse a binding list whose writes could land in another order when the segments are
-    taken in document order than when the bindings are walked in map order. Within one loop
-    instance the placement only moves forward through the guide, so two bindings writing the
-    same field agree when the earlier binding's segment (or loop) comes no later in the guide,
-    and, on the same segment, when that segment occurs at most once."""
-    placed: list[tuple[int, SegmentNode | LoopNode, set[str], Binding]] = []
-    for b in bindings:
-        node = _node(children, b.loop or b.segment or "", loop=b.loop is not None)
-        if node is None:
-            continue
-        assert isinstance(node, (SegmentNode, LoopNode))
-        placed.append((children.index(node), node, _writes(b), b))
-    for i, (pos_a, node_a, w_a, b_a) in enumerate(placed):
-        for pos_b, _node_b, w_b, b_b in placed[i + 1:]:
-            if not w_a & w_b or pos_a < pos_b:
-                continue
-            if pos_a == pos_b and isinstance(node_a, SegmentNode) and (
-                    node_a.max_use == 1 or _same_values(b_a, b_b)):
-                continue
-            raise Unsupported(f"bindings writing {sorted(w_a & w_b)} out of guide order")
-
-
-def _scalars(b: Binding) -> dict[str, tuple[str, str | None, Any]] | None:
-    """What a segment binding sets, path -> (position, code set, format); None when it also
-    appends to lists (``each``, pairs, groups, ``name[...]`` paths)."""
-    if b.each is not None or b.pairs is not None or b.groups is not None:
-        return None
-    out = {eb.field: (pos, eb.codes, eb.format) for pos, eb in b.elements.items()
-           if eb.direction != "out" and eb.constant is None}
-    return None if any("[" in f for f in out) else out
-
-
-def _same_values(first: Binding, later: Binding) -> bool:
-    """Two bindings of one repeating segment agree in either order when they only set values
-    and every value both set, the later one (in map order) sets from every such segment, from
-    the same element the same way: the last segment with a value wins either way (the 850's
-    two TD5 bindings)."""
-    a, b = _scalars(first), _scalars(later)
-    if a is None or b is None:
-        return False
-    common = a.keys() & b.keys()
-    return all(a[f] == b[f] for f in common) and (not common or not later.where)
 
 
 _COMPILED: dict[tuple[int, int], tuple[TranslationMap, MessageGrammar, CompiledMap | None]] = {}
