@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import GatewayError
 from gateway.pipeline.context import Context, event
+from gateway.pipeline.envelope_rows import business_key
 from gateway.pipeline.ingest import settings_of
-from gateway.pipeline.process import _business_keys, _key
+from gateway.pipeline.process import _business_keys
 from gateway.report import InterchangeReport
 from gateway.store.models import Document, ExpectedAck, File, Interchange, Work
 from gateway.store.sequences import DbControlNumbers
@@ -59,7 +60,7 @@ def queue_record(ctx: Context, record: BaseModel, partner_id: str, *, name: str 
         s.add(doc)
         s.flush()
         for key, kind in _business_keys(record):
-            _key(s, key, kind, profile.id, "document", doc.id)
+            business_key(s, key, kind, profile.id, "document", doc.id)
         if ix_report is not None:
             _expect(ctx, s, profile.acks.expect_ack_within, f, doc, ix_report)
         event(s, ctx, "file", f.id, "generated", "ok" if report.all_accepted else "error",
@@ -78,7 +79,7 @@ def _expect(ctx: Context, s: Session, within: timedelta | None, f: File, doc: Do
                       status="sent", defects=[], received_at=ctx.clock())
     s.add(row)
     s.flush()
-    _key(s, ix.control_number, "control", f.partner_id, "interchange", row.id)
+    business_key(s, ix.control_number, "control", f.partner_id, "interchange", row.id)
     due = ctx.clock() + within if within is not None else None
     for g in ix.groups:
         for t in g.transactions:

@@ -28,20 +28,24 @@ from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
-from gateway.pipeline.context import Context, Job, event, follow, followups, unsynced
+from gateway.pipeline.context import Context, Job, event, follow, unsynced
+from gateway.pipeline.envelope_rows import (
+    EnvelopeRows,
+    FileRow,
+    GroupRow,
+    IxRow,
+    business_key,
+)
 from gateway.pipeline.states import Item, move
-from gateway.report import Defect, FileReport, GroupReport, InterchangeReport, TransactionReport
+from gateway.report import Defect, FileReport, TransactionReport
 from gateway.store import rows
 from gateway.store.models import (
     Ack,
-    BusinessKey,
     Delivery,
     Document,
     File,
-    Group,
     Interchange,
     Transaction,
-    Work,
 )
 from gateway.store.sequences import DbControlNumbers
 from gateway.stream import Message
@@ -68,23 +72,6 @@ class _Outcome:
     refused: list[Any] = field(default_factory=list)  # a record a business check refused
 
 
-@dataclass
-class _File:
-    """The inbound file being processed (its row is written once, at the end of the step)."""
-
-    id: int
-    status: str
-    partner_id: str | None
-    name: str
-    sha256: str
-    settings: dict[str, object]
-    reason: str | None = None
-
-    def save(self, s: Session) -> None:
-        rows.change(s, File, self.id, status=self.status, partner_id=self.partner_id,
-                    reason=self.reason)
-
-
 def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False) -> None:
     """``replay``: the file was processed before (a person asked to run it again, say after
     fixing a map): its earlier rows are kept as history, no ack is sent again, and a document
@@ -92,7 +79,7 @@ def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False
     found = rows.get(s, File, file_id, "id", "status", "partner_id", "name", "sha256",
                      "settings", "reason")
     assert found is not None
-    f = _File(**found)
+    f = FileRow(**found)
     data = ctx.archive.get(f.sha256)
     profile = _file_partner(ctx, f, data)
     if isinstance(profile, str):  # the reason nobody can take this file
@@ -106,7 +93,7 @@ def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False
         s.execute(update(Interchange).where(Interchange.file_id == f.id)
                   .values(status="replaced"))
     maps: dict[str, TranslationMap] = {}
-    tree = _Tree(ctx, s, f, profile)
+    tree = EnvelopeRows(ctx, s, f, profile)
 
     def on_message(msg: Message) -> None:
         row = tree.interchange(msg.interchange)
@@ -147,7 +134,7 @@ def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False
     event(s, ctx, "file", f.id, "processed", "ok")
 
 
-def _file_partner(ctx: Context, f: _File, data: bytes) -> PartnerProfile | str:
+def _file_partner(ctx: Context, f: FileRow, data: bytes) -> PartnerProfile | str:
     if f.partner_id is not None:
         if f.partner_id not in ctx.registry:
             return f"no partner profile {f.partner_id!r}"
@@ -159,13 +146,6 @@ def _file_partner(ctx: Context, f: _File, data: bytes) -> PartnerProfile | str:
         return ctx.registry.resolve(env.interchanges[0], source=f.name)
     except GatewayError as exc:
         return exc.message
-
-
-def _sender_partner(ctx: Context, ix: InterchangeReport) -> str | None:
-    try:
-        return ctx.registry.resolve(ix).id
-    except GatewayError:
-        return None
 
 
 def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcome,
@@ -255,165 +235,8 @@ def _summary(report: FileReport) -> str:
             f"{t.get('sets_rejected', 0)} rejected")
 
 
-@dataclass
-class _Group:
-    """A group row of the file."""
-
-    id: int
-    control_number: str | None
-
-
-@dataclass
-class _Ix:
-    """An interchange row of the file (written when its first set arrives)."""
-
-    id: int
-    status: str
-    control_number: str | None
-    seq: int
-    partner_id: str
-    file_id: int
-
-
-class _Tree:
-    """The rows of a file's envelope tree, written as its sets are validated: an interchange
-    or group row when its first set arrives (or at the end, for one without sets), its final
-    status once the whole file is read. A group or interchange that its trailer rejects (a
-    count that does not add up) takes back what its sets had queued."""
-
-    def __init__(self, ctx: Context, s: Session, f: _File, profile: PartnerProfile) -> None:
-        self.ctx, self.s, self.f, self.profile = ctx, s, f, profile
-        self.rows: dict[int, _Ix] = {}  # by the interchange's offset
-        self.groups: dict[tuple[int, int], _Group] = {}
-        self.senders: dict[int, str | None] = {}
-        self.sets = 0
-        self.same_bytes = s.connection().execute(_SAME_BYTES, {
-            "sha": f.sha256, "fid": f.id}).scalar()
-
-    def interchange(self, ix: InterchangeReport) -> _Ix:
-        row = self.rows.get(ix.offset)
-        if row is not None:
-            return row
-        ctx, s, profile = self.ctx, self.s, self.profile
-        sender = self.senders[ix.offset] = _sender_partner(ctx, ix)
-        row = _Ix(0, "receiving", ix.control_number, len(self.rows) + 1, profile.id, self.f.id)
-        why, dup = None, None
-        if sender != profile.id:
-            move("interchange", row, "parked")
-            why = (f"sender {ix.sender} is {'partner ' + sender if sender else 'unknown'}, "
-                   f"not {profile.id} whose folder the file came through")
-        else:
-            dup = _duplicate(ctx, s, row, self.same_bytes)
-            if dup is not None:
-                move("interchange", row, "duplicate")
-        row.id = rows.add(s, Interchange, {
-            "file_id": self.f.id, "seq": row.seq, "direction": "in", "partner_id": profile.id,
-            "standard": ix.standard, "sender": ix.sender or "", "receiver": ix.receiver or "",
-            "control_number": ix.control_number, "status": row.status, "duplicate_of": dup,
-            "defects": [], "received_at": ctx.clock()})
-        self.rows[ix.offset] = row
-        _key(s, ix.control_number, "control", profile.id, "interchange", row.id)
-        if why is not None:
-            event(s, ctx, "interchange", row.id, "partner", "parked", why)
-        elif dup is not None:
-            event(s, ctx, "interchange", row.id, "duplicate", "duplicate",
-                  f"same as interchange {dup}: acknowledged again, not delivered again")
-        return row
-
-    def group(self, row: _Ix, g: GroupReport) -> _Group:
-        key = (row.id, g.offset)
-        grow = self.groups.get(key)
-        if grow is None:
-            grow = _Group(rows.add(self.s, Group, {
-                "interchange_id": row.id, "functional_id": g.functional_id,
-                "control_number": g.control_number, "version": g.version,
-                "status": "receiving"}), g.control_number)
-            self.groups[key] = grow
-        return grow
-
-    def release(self) -> None:
-        """Let go of the ORM objects the step loaded (the rows are written as they come)."""
-        self.s.flush()
-        self.s.expunge_all()
-
-    def finish(self, report: FileReport) -> dict[int, _Ix]:
-        ctx, s = self.ctx, self.s
-        for ix in report.interchanges:
-            row = self.interchange(ix)
-            defects = [d.to_json() for d in ix.errors]
-            if row.status not in ("parked", "duplicate"):
-                move("interchange", row, ix.status)
-                rows.change(s, Interchange, row.id, status=row.status, defects=defects)
-                event(s, ctx, "interchange", row.id, "envelope",
-                      "ok" if not ix.rejected_itself else "error",
-                      "; ".join(d.message for d in ix.errors) or None)
-            elif defects:
-                rows.change(s, Interchange, row.id, defects=defects)
-            for g in ix.groups:
-                grow = self.group(row, g)
-                rows.change(s, Group, grow.id, status=g.status)
-                if ix.rejected_itself or g.rejected_itself:
-                    _take_back(ctx, s, grow.id, "its interchange was rejected" if
-                               ix.rejected_itself else "its group was rejected")
-        self.release()
-        return self.rows
-
-
-_SAME_BYTES = select(File.id).where(
-    File.sha256 == bindparam("sha"), File.direction == "in", File.id != bindparam("fid"),
-    File.status == "processed").limit(1)
-
-
-def _take_back(ctx: Context, s: Session, group_id: int, why: str) -> None:
-    """The sets of a rejected group: rejected, their documents and deliveries withdrawn."""
-    for tx in s.scalars(select(Transaction).where(Transaction.group_id == group_id)):
-        if tx.status in ("rejected", "duplicate", "reconciled"):
-            continue
-        move("transaction", tx, "rejected")
-        tx.reason = why
-        event(s, ctx, "transaction", tx.id, "validated", "parked", why)
-        for doc in s.scalars(select(Document).where(Document.transaction_id == tx.id)):
-            move("document", doc, "rejected")
-            for d in s.scalars(select(Delivery).where(Delivery.document_id == doc.id,
-                                                      Delivery.status == "pending")):
-                for w in s.scalars(select(Work).where(Work.item_kind == "delivery",
-                                                      Work.item_id == d.id)):
-                    s.delete(w)
-                for job in followups(s):  # queued by this step, not written yet
-                    if job.item_kind == "delivery" and job.item_id == d.id:
-                        job.cancelled = True
-                s.delete(d)
-    s.flush()  # before the Core statements that follow change these rows again
-
-
-def _duplicate(ctx: Context, s: Session, row: _Ix, same_bytes: int | None) -> int | None:
-    since = ctx.clock() - ctx.duplicate_window
-    c = s.connection()
-    same = _SAME_CONTROL if row.control_number is not None else _SAME_NO_CONTROL
-    found = c.execute(same, {"partner": row.partner_id, "control": row.control_number,
-                             "fid": row.file_id, "since": since}).scalar()
-    if found is not None:
-        return int(found)
-    if same_bytes is not None:
-        again = c.execute(_SAME_SEQ, {"fid": same_bytes, "seq": row.seq}).scalar()
-        return None if again is None else int(again)
-    return None
-
-
-_SAME = select(Interchange.id).where(
-    Interchange.partner_id == bindparam("partner"), Interchange.direction == "in",
-    Interchange.file_id != bindparam("fid"),
-    # a resend of a rejected or parked interchange is the partner's correction
-    Interchange.status.not_in(("duplicate", "parked", "rejected", "replaced")),
-    Interchange.received_at >= bindparam("since")).order_by(Interchange.id).limit(1)
-_SAME_CONTROL = _SAME.where(Interchange.control_number == bindparam("control"))
-_SAME_NO_CONTROL = _SAME.where(Interchange.control_number.is_(None))
-_SAME_SEQ = select(Interchange.id).where(
-    Interchange.file_id == bindparam("fid"), Interchange.seq == bindparam("seq")).limit(1)
-
-
-def _record_set(ctx: Context, s: Session, f: _File, profile: PartnerProfile, ix: _Ix,
-                g: _Group, group_rejected: bool, t: TransactionReport,
+def _record_set(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile, ix: IxRow,
+                g: GroupRow, group_rejected: bool, t: TransactionReport,
                 out: _Outcome | None) -> None:
     status = "rejected" if group_rejected or t.status != "accepted" else "accepted"
     tx = Item(0, status)
@@ -459,7 +282,7 @@ def _record_set(ctx: Context, s: Session, f: _File, profile: PartnerProfile, ix:
         "interchange_id": ix.id, "group_id": g.id, "set_id": t.set_id,
         "control_number": t.control_number, "status": tx.status, "reason": reason,
         "defects": defects, "offset": t.offset})
-    _key(s, t.control_number, "control", profile.id, "transaction", tx.id)
+    business_key(s, t.control_number, "control", profile.id, "transaction", tx.id)
     for step, result, why in events:
         event(s, ctx, "transaction", tx.id, step, result, why)
     if keep_refused:
@@ -479,7 +302,7 @@ def _record_set(ctx: Context, s: Session, f: _File, profile: PartnerProfile, ix:
         "status": doc.status, "warnings": [w.to_json() for w in out.warnings],
         "created_at": ctx.clock()})
     for bkey, kind in _business_keys(record):
-        _key(s, bkey, kind, profile.id, "document", doc.id)
+        business_key(s, bkey, kind, profile.id, "document", doc.id)
     if d is not None and found is not None and d.status == "delivered":
         event(s, ctx, "transaction", tx.id, "deliver", "ok",
               f"delivered before as delivery {d.id} ({found.erp_ref}); not again")
@@ -502,7 +325,7 @@ _DELIVERY = select(Delivery.id, Delivery.status, Delivery.erp_ref).where(
     Delivery.idempotency_key == bindparam("key"))
 
 
-def _keep_refused(ctx: Context, s: Session, f: _File, profile: PartnerProfile, tx_id: int,
+def _keep_refused(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile, tx_id: int,
                   out: _Outcome | None, status: str) -> None:
     """A record a business check refused: kept with its set for review, findable by its
     numbers (``trace``), never delivered."""
@@ -514,7 +337,7 @@ def _keep_refused(ctx: Context, s: Session, f: _File, profile: PartnerProfile, t
             "map_name": out.map_name if out else None, "status": status, "warnings": [],
             "created_at": ctx.clock()})
         for key, kind in _business_keys(refused):
-            _key(s, key, kind, profile.id, "document", doc_id)
+            business_key(s, key, kind, profile.id, "document", doc_id)
 
 
 def _number(record: Any) -> str | None:
@@ -544,15 +367,8 @@ def _connector_name(ctx: Context, profile: PartnerProfile, doc_type: str) -> str
         return f"({exc.code})"[:32]
 
 
-def _key(s: Session, key: str | None, kind: str, partner: str | None, item_kind: str,
-         item_id: int) -> None:
-    if key:
-        rows.later(s, BusinessKey, {"key": key, "kind": kind, "partner_id": partner,
-                                    "item_kind": item_kind, "item_id": item_id})
-
-
-def _queue_acks(ctx: Context, s: Session, f: _File, profile: PartnerProfile,
-                report: FileReport, ix_rows: dict[int, _Ix]) -> None:
+def _queue_acks(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile,
+                report: FileReport, ix_rows: dict[int, IxRow]) -> None:
     """Archive every ack the validation rendered and queue it for the partner's outbound
     folder (written after this transaction commits: the ``send`` step)."""
     for n, ack in enumerate(report.acks, start=1):
@@ -572,7 +388,7 @@ def _queue_acks(ctx: Context, s: Session, f: _File, profile: PartnerProfile,
             "interchange_id": answered.id if answered else None, "control_number": control,
             "created_at": ctx.clock()})
         event(s, ctx, "file", f.id, "acknowledged", "ok", f"{ack.type} {name}")
-        _key(s, control, "ack", profile.id, "file", out)
+        business_key(s, control, "ack", profile.id, "file", out)
         follow(s, Job("file", out, "send", profile.id, ctx.clock()))
 
 
