@@ -24,6 +24,7 @@ tests/translate/test_compiled.py holds both paths to the same output, byte for b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
@@ -62,6 +63,7 @@ Handler = Callable[[list[str], dict[str, Any]], None]  # (the segment's values, 
 
 
 _DATES: dict[str, str] = {}  # CCYYMMDD -> ISO: a file's dates repeat
+_LOCK = threading.RLock()  # compiling a map and learning a new step (rare; runs stay lock-free)
 
 
 def _date(v: str) -> str:
@@ -119,7 +121,8 @@ class _Row(dict[str, _Action]):
         self.cm, self.state = cm, state
 
     def __missing__(self, tag: str) -> _Action:
-        return self.cm.step(self.state, tag)
+        with _LOCK:  # worker threads may share a compiled map: one learns a step at a time
+            return self[tag] if tag in self else self.cm.step(self.state, tag)
 
 
 class CompiledMap:
@@ -525,14 +528,18 @@ def compiled(tmap: TranslationMap, grammar: MessageGrammar) -> CompiledMap | Non
     hit = _COMPILED.get(key)
     if hit is not None and hit[0] is tmap and hit[1] is grammar:
         return hit[2]
-    try:
-        cm: CompiledMap | None = CompiledMap(tmap, grammar)
-    except Unsupported:
-        cm = None
-    if len(_COMPILED) > 256:
-        _COMPILED.clear()
-    _COMPILED[key] = (tmap, grammar, cm)
-    return cm
+    with _LOCK:
+        hit = _COMPILED.get(key)
+        if hit is not None and hit[0] is tmap and hit[1] is grammar:
+            return hit[2]
+        try:
+            cm: CompiledMap | None = CompiledMap(tmap, grammar)
+        except Unsupported:
+            cm = None
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[key] = (tmap, grammar, cm)
+        return cm
 
 
 def translate_json(msg: Message, tmap: TranslationMap, *,

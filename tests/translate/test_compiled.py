@@ -265,3 +265,21 @@ def _compare_records(profile: Any, path: Path, orders: dict[str, Any]) -> int:
 
     validate_file(path, Options(acks=False, on_message=on))
     return compared
+
+
+def test_threads_share_a_compiled_map(tmp_path: Path) -> None:
+    """Worker threads learning the same map's steps at once get what one thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gateway.translate import compiled as compiled_module
+
+    path = tmp_path / "translate.x12"
+    generate_x12_translate(path, 150_000)
+    msgs: list[Message] = []
+    validate_file(path, Options(acks=False, on_message=msgs.append))
+    maps = {v: load_map(map_for("x12", "004010", v)) for v in ("850", "810")}
+    alone = [translate_json(m, maps[m.report.set_id]) for m in msgs]
+    compiled_module._COMPILED.clear()  # compile again, under four threads at once
+    with ThreadPoolExecutor(4) as pool:
+        shared = list(pool.map(lambda m: translate_json(m, maps[m.report.set_id]), msgs))
+    assert all(a is not None for a in alone) and shared == alone
