@@ -202,6 +202,18 @@ def cmd_partners_list(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _head(path: str) -> str:
+    """The start of ``translate --json``'s object, up to its first document."""
+    return f'{{"file":{_json(str(Path(path)))},"documents":['
+
+
+def _json(value: Any) -> str:
+    """Compact JSON, UTF-8 as it is (pydantic-core's writer: three times ``json.dumps``)."""
+    from pydantic_core import to_json
+
+    return to_json(value).decode()
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.errors import GatewayError
     from gateway.translate.maptest import load_orders
@@ -216,20 +228,34 @@ def cmd_translate(args: argparse.Namespace) -> int:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
         return 2
     for path in args.paths:
-        try:
-            result = translate_file(Path(path), partner=args.partner,
-                                    partners_dir=Path(args.partners_dir), orders=orders)
-        except GatewayError as exc:
-            print(f"{path}: {exc.code}: {exc.message}", file=sys.stderr)
-            return 2
-        if args.json:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-        else:
-            for doc in result.documents:
+        # documents are written as they are translated, not kept: a big file's output does
+        # not grow the process
+        started = [False]
+
+        def emit(doc: dict[str, Any], path: str = path, started: list[bool] = started) -> None:
+            if args.json:
+                lead = "," if started[0] else _head(path)
+                sys.stdout.write(lead + _json(doc))
+            else:
                 print(f"{path}: {doc['type']} {doc['record'].get('number', '')} from set "
                       f"{doc['transaction_control_number']} (partner {doc['partner']})")
                 for w in doc.get("warnings", ()):
                     print(f"  warning: {w['code']} {w['message']}")
+            started[0] = True
+
+        try:
+            result = translate_file(Path(path), partner=args.partner,
+                                    partners_dir=Path(args.partners_dir), orders=orders,
+                                    on_document=emit)
+        except GatewayError as exc:
+            if started[0] and args.json:
+                sys.stdout.write("]}\n")
+            print(f"{path}: {exc.code}: {exc.message}", file=sys.stderr)
+            return 2
+        if args.json:
+            head = "" if started[0] else _head(path)
+            sys.stdout.write(f'{head}],"errors":{_json(result.errors)}}}\n')
+        else:
             for e in result.errors:
                 where = e.get("offset")
                 ctl = e.get("transaction_control_number") or "-"

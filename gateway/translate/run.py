@@ -10,6 +10,7 @@ engine's codes and the set's control numbers; the good ones still come out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -75,7 +76,8 @@ def partner_map(profile: PartnerProfile, doc: str, version: str,
 
 def translate_file(path: Path, *, partner: str | None = None,
                    partners_dir: Path = Path("partners"),
-                   orders: dict[str, Any] | None = None) -> Translation:
+                   orders: dict[str, Any] | None = None,
+                   on_document: Callable[[dict[str, Any]], None] | None = None) -> Translation:
     """``partner``: "generic" uses the generic maps alone; a partner id names whose sample
     this is; None resolves the partner from each interchange's envelope ids. ``orders``:
     purchase orders by number, for the partner maps' checks against the PO (orders the file
@@ -90,6 +92,10 @@ def translate_file(path: Path, *, partner: str | None = None,
             registry.get(partner)  # an unknown id is a ConfigError for the caller
 
     compiled_orders: dict[str, dict[str, Any]] = {}  # purchase orders, in their JSON form
+    emit = on_document or out.documents.append  # a caller that streams keeps nothing here
+    # the file's own purchase orders are kept only for maps that check against the PO
+    # (a big file of orders through maps without such checks keeps none)
+    keep_orders = registry is not None and _checks_orders(registry, partner)
 
     def order(number: str) -> Any:
         if number not in known and number in compiled_orders:
@@ -126,17 +132,17 @@ def translate_file(path: Path, *, partner: str | None = None,
         # the compiled map, when it has one and can vouch for the set
         data = translate_json(msg, tmap, checks=actions, orders=order)
         if data is not None:
-            if data["record_type"] == "purchase_order":
+            if keep_orders and data["record_type"] == "purchase_order":
                 compiled_orders[data["number"]] = data
-            out.documents.append({"type": data["record_type"], "partner": who, **{
+            emit({"type": data["record_type"], "partner": who, **{
                 k: v for k, v in ctx.items() if k != "set"}, "record": data,
                 **_warnings(msg, before)})
             return
         record = translate_message(msg, tmap, checks=actions, orders=order)
         if record is not None:
-            if record.record_type == "purchase_order":
+            if keep_orders and record.record_type == "purchase_order":
                 known[record.number] = record
-            out.documents.append({"type": record.record_type, "partner": who, **{
+            emit({"type": record.record_type, "partner": who, **{
                 k: v for k, v in ctx.items() if k != "set"}, "record": compact_json(record),
                 **_warnings(msg, before)})
 
@@ -153,6 +159,26 @@ def translate_file(path: Path, *, partner: str | None = None,
             for t in g.transactions:
                 _rejected(out, ix.control_number, g.control_number, t)
     return out
+
+
+ORDER_RULES = ("po_price", "po_quantity")  # the business checks that look up the PO
+
+
+def _checks_orders(registry: PartnerRegistry, partner: str | None) -> bool:
+    """Whether a map the run may use (the partner's, or any partner's when the envelope
+    decides) has a check against the purchase order."""
+    profiles = [registry.get(partner)] if partner is not None else list(registry)
+    for profile in profiles:
+        for route in profile.documents.values():
+            if not route.map or not route.carries("inbound"):
+                continue
+            try:
+                tmap = load_map(map_path(route.map))
+            except GatewayError:
+                return True  # cannot tell: keep them (the set reports the broken map)
+            if any(c.rule in ORDER_RULES for c in tmap.checks):
+                return True
+    return False
 
 
 def _warnings(msg: Message, before: int) -> dict[str, Any]:

@@ -283,3 +283,30 @@ def test_threads_share_a_compiled_map(tmp_path: Path) -> None:
     with ThreadPoolExecutor(4) as pool:
         shared = list(pool.map(lambda m: translate_json(m, maps[m.report.set_id]), msgs))
     assert all(a is not None for a in alone) and shared == alone
+
+
+def test_translate_command_streams_the_same_json(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """``edi-gateway translate --json`` writes documents as they come (nothing kept: the
+    output of a big file does not grow the process), one line of compact JSON with the whole
+    result."""
+    from gateway.cli import main as cli_main
+
+    path = tmp_path / "translate.x12"
+    generate_x12_translate(path, 60_000)
+    whole = translate_file(path, partner="generic").to_json()
+    assert cli_main(["translate", str(path), "--partner", "generic", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("}\n") and out.count("\n") == 1 and json.loads(out) == whole
+    seen: list[dict[str, Any]] = []
+    streamed = translate_file(path, partner="generic", on_document=seen.append)
+    assert streamed.documents == [] and seen == whole["documents"]
+
+
+def test_purchase_orders_are_kept_only_for_checks_against_them() -> None:
+    from gateway.partners import PartnerRegistry
+
+    registry = PartnerRegistry.load(ROOT / "partners")
+    assert translate_run._checks_orders(registry, "acme-supply")  # 855/810 check our PO
+    assert not translate_run._checks_orders(registry, "bigbox")  # its checks need no PO
+    assert translate_run._checks_orders(registry, None)  # any partner may be in the file
