@@ -6,15 +6,16 @@ it: about 1.8 ms for a 3 KB set, six times the budget of 10 MB/s. Here a map is 
 per guide, into generated functions (one per segment tag per loop) that read the element
 values straight from ``str.split`` and write JSON-form values (decimals and dates as text);
 the segments are placed by the same rules as ``gateway.translate.tree`` through a table of
-memoised transitions; ``jsonform`` checks the result against the model and orders it as
-``model_dump`` does.
+memoised transitions (``gateway.translate.streaming``); ``jsonform`` checks the result against
+the model and orders it as ``model_dump`` does, leaving out None values and empty lists as
+``canonical.compact_json`` does.
 
 The result is the same as the reference path's or None, never different: whatever the
 compiled code cannot vouch for (a code missing from a code set, a decimal not in plain form, a
 value the model might refuse, a required field absent) makes ``run`` return None and the caller
 translates that set the reference way, which also gives the defects. A map is compiled only
 when streaming its bindings in document order writes the record exactly as walking them in
-map order does (``_order_safe``), and only for what this module knows: X12 maps without HL
+map order does (``streaming.order_safe``), and only for what this module knows: X12 maps without HL
 hierarchies (the 856) or SSCC values; EDIFACT maps are not compiled. Cross-references and
 defaults run on the JSON form as the reference path runs them on its dict (a value missing
 from a table leaves the set to the reference path, which reports it); business checks need
