@@ -42,17 +42,6 @@ def edifact_maps_missing() -> list[str]:
     return [m for m in EDIFACT_MAPS if not map_for("edifact", "D96A", m).is_file()]
 
 
-def generic_map(msg: Message) -> Path:
-    """The generic map of a set, as ``edi-gateway translate --partner generic`` picks it."""
-    from gateway.translate.mapfile import map_for
-
-    if msg.interchange.standard == "x12":
-        return map_for("x12", (msg.group.version or "")[:6], msg.report.set_id)
-    ident = msg.report.message_identifier
-    directory = "".join(ident[1:3]).upper() if len(ident) >= 3 else ""
-    return map_for("edifact", directory, msg.report.set_id)
-
-
 class _Counts:
     def __init__(self) -> None:
         self.translated = 0
@@ -69,6 +58,7 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
     from gateway.translate.compiled import translate_json
     from gateway.translate.inbound import translate_message
     from gateway.translate.mapfile import load_map
+    from gateway.translate.run import generic_map_path
 
     maps: dict[tuple[str | None, ...], TranslationMap | None] = {}
 
@@ -79,7 +69,7 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
         key = (msg.interchange.standard, msg.group.version, msg.report.set_id,
                *msg.report.message_identifier)
         if key not in maps:
-            where = generic_map(msg)
+            where = generic_map_path(msg)
             maps[key] = load_map(where) if where.is_file() else None
         tmap = maps[key]
         if tmap is None:

@@ -1,10 +1,10 @@
 """A canonical record's JSON form straight from the plain dict a map builds, without pydantic.
 
-``finalizer(Model)`` generates, once per model class, a function that takes the dict the
-compiled maps build (values already in their JSON form: decimals and dates as strings) and
+``finalizer(Model, written, trusted)`` generates, once per compiled map, a function that takes
+the dict the map builds (values already in their JSON form: decimals and dates as strings) and
 returns exactly what ``canonical.compact_json(Model.model_validate(d))`` would (the JSON form
-without None values and empty lists), fields in the model's order and defaults filled in, or raises :class:`Fallback` when it
-cannot be sure that pydantic would accept the dict unchanged. The checks come from the models'
+without None values and empty lists), fields in the model's order and defaults filled in, or
+raises :class:`Fallback` when it cannot be sure that pydantic would accept the dict unchanged. The checks come from the models'
 own core schemas (lengths, patterns, literals, decimal digits and places, integer bounds) and
 are conservative: a value they cannot vouch for (a decimal with a leading zero, an exponent)
 is a fallback, and the caller then takes the reference path (``translate_message``, pydantic)
@@ -38,30 +38,22 @@ class Unsupported(Exception):
 
 
 Finalizer = Callable[[dict[str, Any]], dict[str, Any]]
-_CACHE: dict[type, Finalizer | None] = {}
 # validators whose effect the generated code reproduces, by function name
 _BEFORE_OK = {"_no_float"}  # floats never reach here: values are strings or ints
 _AFTER_FIELD = {"_one_per_role"}
 _AFTER_MODEL = {"_amount_or_percent"}
 
 
-def finalizer(model: type[BaseModel], written: dict[type, set[str]] | None = None,
-              trusted: dict[type, set[str]] | None = None) -> Finalizer | None:
+def finalizer(model: type[BaseModel], written: dict[type, set[str]],
+              trusted: dict[type, set[str]]) -> Finalizer | None:
     """The JSON-form function of ``model`` (None when the model has validators it does not
     know). ``written``: the only fields a caller ever puts in the dicts of each model (a
     compiled map knows them); the others are not looked for, which is most of the cost.
     ``trusted``: fields whose values the caller has checked already (with ``condition``)."""
-    if written is not None:
-        try:
-            return _Builder(written, trusted).build(model)
-        except Unsupported:
-            return None
-    if model not in _CACHE:
-        try:
-            _CACHE[model] = _Builder().build(model)
-        except Unsupported:
-            _CACHE[model] = None
-    return _CACHE[model]
+    try:
+        return _Builder(written, trusted).build(model)
+    except Unsupported:
+        return None
 
 
 def _unwrap(s: dict[str, Any], refs: dict[str, Any]) -> dict[str, Any]:
@@ -79,22 +71,26 @@ def _unwrap(s: dict[str, Any], refs: dict[str, Any]) -> dict[str, Any]:
             return s
 
 
-@functools.cache
 def field_schema(cls: type[BaseModel], name: str) -> dict[str, Any]:
     """The schema of one value of field ``name`` of ``cls`` (an item's, for a list of
     values), defaults and None unwrapped."""
+    return _values(cls)[name]
+
+
+@functools.cache
+def _values(cls: type[BaseModel]) -> dict[str, dict[str, Any]]:
     b = _Builder()
     b.model(cls, [])
+    out = {}
     for n, _absent, schema in b.fields[cls]:
-        if n == name:
-            schema = _unwrap(schema, b.refs)
-            while schema["type"] == "function-after":
-                schema = _unwrap(schema["schema"], b.refs)
-            if schema["type"] in ("tuple", "list"):
-                items = schema["items_schema"]
-                schema = _unwrap(items[0] if isinstance(items, list) else items, b.refs)
-            return schema
-    raise KeyError(name)
+        schema = _unwrap(schema, b.refs)
+        while schema["type"] == "function-after":
+            schema = _unwrap(schema["schema"], b.refs)
+        if schema["type"] in ("tuple", "list"):
+            items = schema["items_schema"]
+            schema = _unwrap(items[0] if isinstance(items, list) else items, b.refs)
+        out[n] = schema
+    return out
 
 
 def _decimal_pattern(s: dict[str, Any]) -> str:

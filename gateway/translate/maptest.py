@@ -118,13 +118,13 @@ def _refusing(profile: PartnerProfile, orders: dict[str, Any]) -> Callable[[Mess
     """For a profile with ``reject_refused``: translate each accepted set so that what the map
     or a check refuses is rejected in the ack, as the running gateway does."""
     from gateway.translate.inbound import translate_message
-    from gateway.translate.run import _map_path, partner_map
+    from gateway.translate.run import generic_map_path, partner_map
 
     def hook(msg: Message) -> None:
         if msg.report.status != "accepted" or msg.report.set_id in ("997", "999", "CONTRL"):
             return
         try:
-            where = partner_map(profile, msg.report.set_id, _map_path(msg).parent.name,
+            where = partner_map(profile, msg.report.set_id, generic_map_path(msg).parent.name,
                                 "inbound")
         except GatewayError:
             return

@@ -51,7 +51,8 @@ def _context(msg: Message) -> dict[str, Any]:
             "transaction_control_number": msg.report.control_number}
 
 
-def _map_path(msg: Message) -> Path:
+def generic_map_path(msg: Message) -> Path:
+    """The generic map of a set (what ``--partner generic`` uses), found from its envelope."""
     ix = msg.interchange
     if ix.standard == "x12":
         return map_for("x12", (msg.group.version or "")[:6], msg.report.set_id)
@@ -95,7 +96,7 @@ def translate_file(path: Path, *, partner: str | None = None,
     emit = on_document or out.documents.append  # a caller that streams keeps nothing here
     # the file's own purchase orders are kept only for maps that check against the PO
     # (a big file of orders through maps without such checks keeps none)
-    keep_orders = registry is not None and _checks_orders(registry, partner)
+    keep_orders = registry is not None and _checks_orders(registry, partner, maps)
 
     def order(number: str) -> Any:
         if number not in known and number in compiled_orders:
@@ -114,7 +115,7 @@ def translate_file(path: Path, *, partner: str | None = None,
                 return
         if msg.report.status != "accepted":
             return  # reported with the engine's codes below, after the whole file
-        where = _map_path(msg)
+        where = generic_map_path(msg)
         profile = registry.get(who) if registry is not None else None
         if profile is not None:
             try:
@@ -164,16 +165,20 @@ def translate_file(path: Path, *, partner: str | None = None,
 ORDER_RULES = ("po_price", "po_quantity")  # the business checks that look up the PO
 
 
-def _checks_orders(registry: PartnerRegistry, partner: str | None) -> bool:
+def _checks_orders(registry: PartnerRegistry, partner: str | None,
+                   maps: dict[Path, TranslationMap] | None = None) -> bool:
     """Whether a map the run may use (the partner's, or any partner's when the envelope
-    decides) has a check against the purchase order."""
+    decides) has a check against the purchase order. ``maps``: the run's loaded maps, which
+    the ones loaded here join."""
+    maps = {} if maps is None else maps
     profiles = [registry.get(partner)] if partner is not None else list(registry)
     for profile in profiles:
         for route in profile.documents.values():
             if not route.map or not route.carries("inbound"):
                 continue
+            where = map_path(route.map)
             try:
-                tmap = load_map(map_path(route.map))
+                tmap = maps.get(where) or maps.setdefault(where, load_map(where))
             except GatewayError:
                 return True  # cannot tell: keep them (the set reports the broken map)
             if any(c.rule in ORDER_RULES for c in tmap.checks):
