@@ -18,13 +18,13 @@ from gateway.errors import GatewayError
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.outbound import generate_segments
 from tests.translate.util import (
-    CODES,
     IDQ,
     _code,
     _contacts,
     _dec,
     _opt,
     _text,
+    charges,
     round_trip,
     translate,
 )
@@ -176,13 +176,6 @@ _terms = st.lists(st.fixed_dictionaries({
                   else 10})
   .filter(lambda t: any(v is not None for v in t.values())), max_size=2)
 
-_charges = st.lists(st.fixed_dictionaries({
-    "indicator": st.sampled_from(["allowance", "charge"]),
-    "code": st.sampled_from(CODES),
-    "amount": _opt(_dec(2, 10**7)),
-    "percent": _opt(_dec(1, 999)),
-    "description": _opt(_text(80)),
-}).filter(lambda c: c["amount"] is not None or c["percent"] is not None), max_size=2)
 
 # TXI rules R020306 and C0803: an amount or a rate; a taxable amount only with a rate
 _taxes = st.lists(st.fixed_dictionaries({
@@ -205,7 +198,7 @@ _lines = st.lists(st.fixed_dictionaries({
         "value": _code(1, 20)}), max_size=2).map(tuple),
     "description": _opt(_text(60)),
     "taxes": _taxes.map(tuple),
-    "allowances_charges": _charges.map(tuple),
+    "allowances_charges": charges.map(tuple),
 }), min_size=1, max_size=3)
 
 
@@ -235,7 +228,7 @@ def invoices(draw: st.DrawFn) -> Invoice:
         "payment_terms": tuple(draw(_terms)),
         "lines": tuple(lines),
         "taxes": tuple(draw(_taxes)),
-        "allowances_charges": tuple(draw(_charges)),
+        "allowances_charges": tuple(draw(charges)),
         "totals": {"total_amount": draw(_dec(2, 10**9)),
                    "discountable_amount": draw(_opt(_dec(2, 10**9))),
                    "lines_amount": draw(_opt(_dec(2, 10**9))),

@@ -3,12 +3,10 @@ nested CPS groups (packs in packs), and partner maps on EDIFACT maps."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,14 +22,10 @@ from gateway.canonical.acknowledgement import (
 )
 from gateway.canonical.common import DateRef, Identifier, Party, Weight
 from gateway.canonical.ship_notice import Pack, ShipItem, ShipNotice, ShipOrder
-from gateway.edifact.reader import read_edifact
 from gateway.edifact.writer import EdifactEnvelope
-from gateway.stream import Message
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.edifact_out import generate_edifact
-from gateway.translate.inbound import translate_message
-from gateway.validate.run import Options, validate_file
-from tests.translate.util import _code, _dec, _opt, _text
+from tests.translate.util import _code, _dec, _opt, _text, back, translate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "edifact"
@@ -48,20 +42,9 @@ def _map(directory: str, message: str) -> TranslationMap:
     return load_map(map_for("edifact", directory, message))
 
 
-def translate(data: bytes, tmap: TranslationMap) -> list[tuple[Any, Message]]:
-    return [(translate_message(ev, tmap), ev) for ev in read_edifact(io.BytesIO(data))
-            if isinstance(ev, Message)]
-
-
 def round_trip(record: BaseModel, tmap: TranslationMap) -> str:
     text = generate_edifact(record, tmap, ENVELOPE, Sequence(1), datetime(2024, 1, 2, 3, 4))
-    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
-    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
-               for t in g.transactions for d in t.errors]
-    assert report.all_accepted, (text, defects)
-    [(back, msg)] = translate(text.encode("latin-1"), tmap)
-    assert msg.report.errors == [], (text, msg.report.errors)
-    assert back == record, text
+    assert back(text, tmap) == record, text
     return text
 
 

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from gateway.canonical import PurchaseOrder, compact_json
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from tests.translate.util import (
-    CODES,
     IDQ,
     _code,
     _contacts,
     _dec,
     _opt,
     _text,
+    charges,
     round_trip,
     translate,
 )
@@ -191,14 +191,6 @@ ROLES = ["requested_delivery", "requested_ship", "ship_not_before", "ship_no_lat
          "cancel_after", "promotion_start", "due", "discount_due", "document",
          "confirmed_ship"]
 
-# SAC: an amount or a percent (SAC06 3 is written before a percent)
-_charges = st.lists(st.fixed_dictionaries({
-    "indicator": st.sampled_from(["allowance", "charge"]),
-    "code": st.sampled_from(CODES),
-    "amount": _opt(_dec(2, 10**7)),
-    "percent": _opt(_dec(1, 999)),
-    "description": _opt(_text(80)),
-}).filter(lambda c: c["amount"] is not None or c["percent"] is not None), max_size=2)
 
 # MSG has no topic: notes come back "general"
 _notes = st.lists(st.fixed_dictionaries({"text": _text(80)}), max_size=2).map(tuple)
@@ -234,7 +226,7 @@ _lines = st.lists(st.fixed_dictionaries({
         "value": _code(1, 20)}), max_size=2).map(tuple),
     "description": _opt(_text(60)),
     "pack_size": _opt(st.integers(1, 99).map(Decimal)),
-    "allowances_charges": _charges.map(tuple),
+    "allowances_charges": charges.map(tuple),
     "notes": _notes,
     "destinations": st.lists(st.fixed_dictionaries({
         "location": st.fixed_dictionaries({"qualifier": st.just("buyer_assigned"),
@@ -263,7 +255,7 @@ def orders(draw: st.DrawFn) -> PurchaseOrder:
         "parties": tuple(draw(_parties)),
         "carrier": draw(_carrier),
         "notes": draw(_notes),
-        "allowances_charges": tuple(draw(_charges)),
+        "allowances_charges": tuple(draw(charges)),
         "lines": tuple(lines),
         "totals": {"line_count": len(lines), "quantity": draw(_opt(_dec(0))),
                    "amount": draw(_opt(_dec(2, 10**7)))},

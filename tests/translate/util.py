@@ -1,5 +1,6 @@
-"""Helpers shared by the translation tests: translate every set of some X12 bytes, and
-generate one set into a fixed envelope (fixed clock and control numbers)."""
+"""Helpers shared by the translation tests: translate every set of some EDI bytes, check a
+generated set comes back, generate one X12 set into a fixed envelope (fixed clock and control
+numbers), and the building blocks of the records' Hypothesis strategies."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from gateway.acks import Sequence
+from gateway.edifact.reader import read_edifact
 from gateway.stream import Message
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import TranslationMap
@@ -23,20 +25,28 @@ from gateway.x12.writer import GroupHeader, X12Envelope
 
 
 def translate(data: bytes, tmap: TranslationMap) -> list[tuple[Any, Message]]:
-    return [(translate_message(ev, tmap), ev) for ev in read_x12(io.BytesIO(data))
+    """Every set of ``data`` (X12 or EDIFACT, as the map's standard) through ``tmap``."""
+    read = read_x12 if tmap.map.standard == "x12" else read_edifact
+    return [(translate_message(ev, tmap), ev) for ev in read(io.BytesIO(data))
             if isinstance(ev, Message)]
+
+
+def back(text: str, tmap: TranslationMap) -> Any:
+    """The one record of generated ``text``, after checking that it validates and translates
+    without a defect."""
+    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
+    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
+               for t in g.transactions for d in t.errors]
+    assert report.all_accepted, (text, defects)
+    [(record, msg)] = translate(text.encode("latin-1"), tmap)
+    assert msg.report.errors == [], (text, msg.report.errors)
+    return record
 
 
 def round_trip(record: BaseModel, tmap: TranslationMap, functional_id: str) -> str:
     """Generate ``record``, check the EDI validates, translate it back: the same record."""
     text = generate(record, tmap, functional_id)
-    report = validate_file(io.BytesIO(text.encode("latin-1")), Options(acks=False))
-    defects = [d.to_json() for ix in report.interchanges for g in ix.groups
-               for t in g.transactions for d in t.errors]
-    assert report.all_accepted, (text, defects)
-    [(back, msg)] = translate(text.encode("latin-1"), tmap)
-    assert msg.report.errors == []
-    assert back == record
+    assert back(text, tmap) == record
     return text
 
 
@@ -81,3 +91,12 @@ _contacts = st.lists(st.fixed_dictionaries({
     "email": _opt(st.builds(lambda a, b: f"{a}@{b}.COM", _code(1, 10), _code(1, 10))),
     "fax": _opt(_code(7, 15)),
 }), max_size=2).map(tuple)
+
+# SAC / ALC: an amount or a percent (X12 SAC06 3 is written before a percent)
+charges = st.lists(st.fixed_dictionaries({
+    "indicator": st.sampled_from(["allowance", "charge"]),
+    "code": st.sampled_from(CODES),
+    "amount": _opt(_dec(2, 10**7)),
+    "percent": _opt(_dec(1, 999)),
+    "description": _opt(_text(80)),
+}).filter(lambda c: c["amount"] is not None or c["percent"] is not None), max_size=2)
