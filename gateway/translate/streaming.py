@@ -3,8 +3,8 @@
 Where does each segment go? ``Placer`` places segments in loops by the rules of
 ``gateway.translate.tree.build_tree`` (a loop is entered only through its trigger, the search
 runs forward in the innermost loop and then outward, a segment that fits nowhere is left out),
-as memoised transitions: a state is the stack of (loop, position) frames, and each (state, tag)
-is worked out once, so placing a segment costs one dictionary lookup.
+as transitions between states, a state being the stack of (loop, position) frames; the
+compiled map remembers each (state, tag), so placing a segment costs one dictionary lookup.
 
 May the bindings be taken in document order? The reference path walks a map's bindings in map
 order, each over all its segments; the compiled code handles each segment as it comes.
@@ -28,8 +28,9 @@ Step = tuple[int, int, str | None]  # new state, frames closed (-1: not placed),
 
 
 class Placer:
-    """``gateway.translate.tree.build_tree``'s placement as memoised state transitions: a
-    state is the stack of (loop, position) frames; each (state, tag) is worked out once."""
+    """``gateway.translate.tree.build_tree``'s placement as state transitions: a state is the
+    stack of (loop, position) frames, interned as a number; the caller remembers each
+    (state, tag) it has asked (the compiled map's rows)."""
 
     def __init__(self, grammar: MessageGrammar) -> None:
         from gateway.translate.tree import _tables
@@ -37,7 +38,6 @@ class Placer:
         self.tables = _tables(grammar)
         self.states: list[tuple[Frame, ...]] = []
         self.ids: dict[tuple[tuple[int, int], ...], int] = {}
-        self.rows: list[dict[str, Step]] = []
         self.intern(((None, grammar.body, 0),))
 
     def intern(self, frames: tuple[Frame, ...]) -> int:
@@ -46,13 +46,9 @@ class Placer:
         if got is None:
             got = self.ids[key] = len(self.states)
             self.states.append(frames)
-            self.rows.append({})
         return got
 
     def step(self, state: int, tag: str) -> Step:
-        hit = self.rows[state].get(tag)
-        if hit is not None:
-            return hit
         frames = self.states[state]
         out: Step = (state, -1, None)
         for depth in range(len(frames) - 1, -1, -1):
@@ -68,7 +64,6 @@ class Placer:
                 opened = child.loop_id
             out = (self.intern(new), len(frames) - 1 - depth, opened)
             break
-        self.rows[state][tag] = out
         return out
 
 
