@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from pydantic import BaseModel
@@ -174,10 +175,12 @@ class CompiledMap:
             sep = es
             texts = [s.decode(msg.encoding, "replace") for s in msg.segments()]
             text = sep.join(texts)
-        segments = [s.split(es) for s in texts]
         if cs in text or rs and rs in text:  # a value is its first repetition's first part
-            segments = [[x.split(rs)[0].split(cs)[0] if rs else x.split(cs)[0] for x in p]
-                        for p in segments]
+            segments: Iterable[list[str]] = (
+                [x.split(rs)[0].split(cs)[0] if rs else x.split(cs)[0] for x in s.split(es)]
+                for s in texts)
+        else:  # split as the loop goes: no list of every segment's values (a tenth faster)
+            segments = map(str.split, texts, repeat(es))
         data: dict[str, Any] = {}
         scope = data
         scopes = [data]
