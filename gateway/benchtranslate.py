@@ -3,10 +3,11 @@
 Child side (one measurement in a fresh process, as ``python -m gateway.bench run MODE FILE``):
 
 validate    the translate input validated alone (no acks), for the cost of mapping beside it
-translate   what ``edi-gateway translate`` does per set, with nothing kept: validate, map with
-            the generic map (its compiled form, ``gateway.translate.compiled``, and
-            ``translate_message`` then ``compact_json`` for any set that form
-            leaves to it), one JSON line per document written to the null device
+translate   what ``edi-gateway translate --json`` does per set, with nothing kept: validate,
+            map with the generic map (its compiled form writing the record's JSON text,
+            ``gateway.translate.compiled.translate_text``, and ``translate_message`` then
+            ``compact_json`` for any set that form leaves to it), one JSON line per
+            document written to the null device
 generate    canonical records → one X12 interchange each (``generate_x12``: map outbound and
             the writer) until ``--target-bytes`` of EDI are written to the null device; the
             records come from translating FILE first, outside the clock
@@ -55,7 +56,7 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
     from pydantic_core import to_json
 
     from gateway.canonical import compact_json
-    from gateway.translate.compiled import translate_json
+    from gateway.translate.compiled import translate_text
     from gateway.translate.inbound import translate_message
     from gateway.translate.mapfile import load_map
     from gateway.translate.run import generic_map_path
@@ -75,24 +76,30 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
         if tmap is None:
             counts.failed += 1
             return
-        data = translate_json(msg, tmap) if keep is None else None
-        counts.compiled += data is not None
-        if data is None:
-            record = translate_message(msg, tmap)
-            if record is None:
-                counts.failed += 1
+        if keep is None:  # the record's JSON text, as ``translate --json`` writes it
+            text = translate_text(msg, tmap)
+            if text is not None:
+                counts.compiled += 1
+                write(msg, tmap.map.record, text)
                 return
-            if keep is not None:
-                keep.append((record, tmap))
-            data = compact_json(record)
+        record = translate_message(msg, tmap)
+        if record is None:
+            counts.failed += 1
+            return
+        if keep is not None:
+            keep.append((record, tmap))
+            counts.translated += 1
+            return
+        write(msg, record.record_type, to_json(compact_json(record)))
+
+    def write(msg: Message, kind: str, record: bytes) -> None:
         counts.translated += 1
         if sink is not None:
-            doc = {"type": data["record_type"], "partner": "generic",
-                   "interchange_control_number": msg.interchange.control_number,
-                   "group_control_number": msg.group.control_number,
-                   "transaction_control_number": msg.report.control_number,
-                   "record": data}
-            text = to_json(doc) + b"\n"
+            head = to_json({"type": kind, "partner": "generic",
+                            "interchange_control_number": msg.interchange.control_number,
+                            "group_control_number": msg.group.control_number,
+                            "transaction_control_number": msg.report.control_number})
+            text = head[:-1] + b',"record":' + record + b"}\n"
             counts.out_bytes += len(text)
             sink.write(text)
 

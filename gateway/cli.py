@@ -217,7 +217,7 @@ def _json(value: Any) -> str:
 def cmd_translate(args: argparse.Namespace) -> int:
     from gateway.errors import GatewayError
     from gateway.translate.maptest import load_orders
-    from gateway.translate.run import translate_file
+    from gateway.translate.run import document_json, translate_file
 
     worst = 0
     orders: dict[str, Any] = {}
@@ -235,7 +235,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         def emit(doc: dict[str, Any], path: str = path, started: list[bool] = started) -> None:
             if args.json:
                 lead = "," if started[0] else _head(path)
-                sys.stdout.write(lead + _json(doc))
+                sys.stdout.write(lead + document_json(doc).decode())
             else:
                 print(f"{path}: {doc['type']} {doc['record'].get('number', '')} from set "
                       f"{doc['transaction_control_number']} (partner {doc['partner']})")
@@ -246,7 +246,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         try:
             result = translate_file(Path(path), partner=args.partner,
                                     partners_dir=Path(args.partners_dir), orders=orders,
-                                    on_document=emit)
+                                    on_document=emit, record_text=args.json)
         except GatewayError as exc:
             if started[0] and args.json:
                 sys.stdout.write("]}\n")

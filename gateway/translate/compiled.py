@@ -8,7 +8,8 @@ values straight from ``str.split`` and write JSON-form values (decimals and date
 the segments are placed by the same rules as ``gateway.translate.tree`` through a table of
 memoised transitions (``gateway.translate.streaming``); ``jsonform`` checks the result against
 the model and orders it as ``model_dump`` does, leaving out None values and empty lists as
-``canonical.compact_json`` does.
+``canonical.compact_json`` does, and ``jsontext`` does the same writing the JSON text itself
+(``translate_text``, for writers that keep nothing).
 
 The result is the same as the reference path's or None, never different: whatever the
 compiled code cannot vouch for (a code missing from a code set, a decimal not in plain form, a
@@ -33,6 +34,7 @@ from itertools import repeat
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from gateway.grammar.model import (
     ElementDef,
@@ -44,6 +46,7 @@ from gateway.grammar.model import (
 )
 from gateway.stream import Message
 from gateway.translate.jsonform import Fallback, Finalizer, condition, field_schema, finalizer
+from gateway.translate.jsontext import emitter, needs_escape
 from gateway.translate.mapfile import (
     Binding,
     ElementBinding,
@@ -157,6 +160,10 @@ class CompiledMap:
         if fin is None:
             raise Unsupported(f"no JSON form for {model.__name__}")
         self.finalize: Finalizer = fin
+        # the JSON text straight away, when no string the map itself may write needs escaping
+        self.emit = emitter(model, self.written, trusted) if not any(
+            needs_escape(t) for t in _strings((tmap.codes, self.xrefs, tmap.defaults))
+        ) else None
         ns = dict(self.names)
         exec(compile("\n".join(self.source), f"<map {tmap.source}>", "exec"), ns)
         self._bind(self.root, ns)
@@ -165,6 +172,35 @@ class CompiledMap:
 
     def run(self, msg: Message) -> dict[str, Any] | None:
         """The record of ``msg`` in its JSON form, or None: take the reference path."""
+        got = self.collect(msg)
+        if got is None:
+            return None
+        try:
+            return self.finalize(got[0])
+        except (Fallback, KeyError):
+            return None
+
+    def run_text(self, msg: Message) -> bytes | None:
+        """``to_json(self.run(msg))``, written as text when the set allows (None: take the
+        reference path)."""
+        got = self.collect(msg)
+        if got is None:
+            return None
+        data, text = got
+        # validation has refused control characters: quotes and backslashes are what is left
+        if self.emit is not None and '"' not in text and "\\" not in text:
+            try:
+                return self.emit(data).encode()
+            except (Fallback, KeyError):
+                pass  # e.g. more key orders than the text shapes take: the dict decides
+        try:
+            return to_json(self.finalize(data))
+        except (Fallback, KeyError):
+            return None
+
+    def collect(self, msg: Message) -> tuple[dict[str, Any], str] | None:
+        """The dict the bindings, cross-references and defaults build from ``msg`` (before
+        the finalizer), with the set's text; None: take the reference path."""
         d = msg.delimiters
         es, cs, rs = d.element, d.component, d.repetition
         if msg.blob is not None:
@@ -204,7 +240,7 @@ class CompiledMap:
                 return None  # a value missing from a table: the reference path says so
             if self.tmap.defaults:
                 apply_defaults(self.tmap.defaults, data)
-            return self.finalize(data)
+            return data, text
         except (Fallback, KeyError):  # KeyError: a code missing from a code set
             return None
 
@@ -492,6 +528,19 @@ def _add(scope: str, each: str, item: str) -> list[str]:
             f"else: l.append({item})"]
 
 
+def _strings(value: Any) -> Iterable[str]:
+    """Every string in nested dicts, lists and tuples (keys included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _strings(v)
+
+
 def _items_model(model: Any, path: str) -> Any:
     """The model of the dicts ``rules.items(data, path)`` walks ("lines.destinations")."""
     for name in path.split(".") if path else []:
@@ -557,6 +606,22 @@ def translate_json(msg: Message, tmap: TranslationMap, *,
     to ``msg.report.errors`` as that path puts them."""
     data: dict[str, Any] | None = _translate(msg, tmap, checks, orders, False)[0]
     return data
+
+
+def translate_text(msg: Message, tmap: TranslationMap, *,
+                   checks: dict[str, CheckAction] | None = None,
+                   orders: OrderLookup | None = None) -> bytes | None:
+    """``to_json(translate_json(...))``: the record's compact JSON text, made as text
+    (``jsontext``) when the set and the map allow, which is cheaper than the dict and its
+    serialisation. For streaming writers that keep nothing (``translate --json``, the bench)."""
+    if tmap.checks:  # the checks need the record, made from the dict
+        data = translate_json(msg, tmap, checks=checks, orders=orders)
+        return None if data is None else to_json(data)
+    if not msg.validated or msg.report.status != "accepted":
+        return None
+    grammar = lookup(msg)
+    cm = compiled(tmap, grammar) if grammar is not None else None
+    return cm.run_text(msg) if cm is not None else None
 
 
 def translate_record(msg: Message, tmap: TranslationMap, *,

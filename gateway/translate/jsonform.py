@@ -176,30 +176,9 @@ class _Builder:
         inner = _unwrap(s["schema"], self.refs)
         if inner["type"] != "model-fields" or inner.get("computed_fields"):
             raise Unsupported(f"{cls.__name__}: {inner['type']}")
-        fields = self.fields[cls] = [self.field(cls, n, f["schema"])
-                                     for n, f in inner["fields"].items()]
+        self.fields[cls] = [self.field(cls, n, f["schema"]) for n, f in inner["fields"].items()]
         self.after[cls] = after
-        known = {n for n, _, _ in fields} if self.written is None else self.written.get(
-            cls, set())
-        # the generic form: one lookup per field
-        body = [f"def {fname}_all(d):",
-                f"    if not d.keys() <= {self.const(frozenset(known))}: raise Fallback",
-                "    o = {}"]
-        for name, absent, schema in fields:
-            key = repr(name)
-            if name not in known:
-                body += [] if absent == "None" else [
-                    "    raise Fallback" if absent == "raise" else f"    o[{key}] = {absent}"]
-                continue
-            body += [f"    v = d.get({key})", "    if v is None:",
-                     "        " + ("raise Fallback" if absent == "raise" else
-                                   "pass" if absent == "None" else f"o[{key}] = {absent}"),
-                     "    else:"]
-            body += ["        " + x for x in self.value(
-                schema, f"o[{key}]", lines, name in self.trusted.get(cls, ()))]
-        if "_amount_or_percent" in after:
-            body.append("    if 'amount' not in o and 'percent' not in o: raise Fallback")
-        body.append("    return o")
+        body = self.generic(cls, fname, lines)
         shapes: dict[tuple[str, ...], Finalizer] = {}
 
         def make(keys: tuple[str, ...]) -> Finalizer:
@@ -212,13 +191,41 @@ class _Builder:
                          f"    return ({fname}_S.get(k) or {fname}_make(k))(d)"]
         return fname
 
+    def generic(self, cls: type[BaseModel], fname: str, lines: list[str]) -> list[str]:
+        """The generic form of ``cls``'s finalizer, ``{fname}_all``: one lookup per field."""
+        known = self.known(cls)
+        body = [f"def {fname}_all(d):",
+                f"    if not d.keys() <= {self.const(frozenset(known))}: raise Fallback",
+                "    o = {}"]
+        for name, absent, schema in self.fields[cls]:
+            key = repr(name)
+            if name not in known:
+                body += [] if absent == "None" else [
+                    "    raise Fallback" if absent == "raise" else f"    o[{key}] = {absent}"]
+                continue
+            body += [f"    v = d.get({key})", "    if v is None:",
+                     "        " + ("raise Fallback" if absent == "raise" else
+                                   "pass" if absent == "None" else f"o[{key}] = {absent}"),
+                     "    else:"]
+            body += ["        " + x for x in self.value(
+                schema, f"o[{key}]", lines, name in self.trusted.get(cls, ()))]
+        if "_amount_or_percent" in self.after[cls]:
+            body.append("    if 'amount' not in o and 'percent' not in o: raise Fallback")
+        body.append("    return o")
+        return body
+
+    def known(self, cls: type[BaseModel]) -> set[str]:
+        """The fields of ``cls`` the caller may write."""
+        if self.written is None:
+            return {n for n, _, _ in self.fields[cls]}
+        return self.written.get(cls, set())
+
     def shape(self, cls: type[BaseModel], fname: str, keys: tuple[str, ...]) -> Finalizer:
         """A straight-line finalizer for dicts of ``cls`` with exactly ``keys``, in order."""
         self.count += 1
         name = f"{fname}_s{self.count}"
         fields = self.fields[cls]
-        known = {n for n, _, _ in fields} if self.written is None else self.written.get(
-            cls, set())
+        known = self.known(cls)
         present = set(keys)
         lines: list[str] = []
         body = [f"def {name}(d):"]

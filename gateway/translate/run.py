@@ -22,10 +22,30 @@ from gateway.partners import PartnerProfile, PartnerRegistry
 from gateway.partners.profile import document_standard
 from gateway.report import Defect, FileReport, TransactionReport
 from gateway.stream import Message
-from gateway.translate.compiled import translate_json
+from gateway.translate.compiled import translate_json, translate_text
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import TranslationMap, load_map, map_for, map_path
 from gateway.validate.run import Options, validate_file
+
+
+class RecordText(bytes):
+    """A record as its compact JSON text (UTF-8), which ``translate_file(record_text=True)``
+    puts in a document instead of the record's dict; ``document_json`` writes it in."""
+
+
+def document_json(doc: dict[str, Any]) -> bytes:
+    """A document's compact JSON, its record written in as it is when it is ``RecordText``."""
+    from pydantic_core import to_json
+
+    record = doc.get("record")
+    if not isinstance(record, RecordText):
+        return to_json(doc)
+    keys = list(doc)
+    at = keys.index("record")
+    head = to_json({k: doc[k] for k in keys[:at]})
+    tail = to_json({k: doc[k] for k in keys[at + 1:]})
+    return (head[:-1] + (b"," if at else b"") + b'"record":' + record +
+            (b"," + tail[1:] if len(tail) > 2 else b"}"))
 
 
 @dataclass
@@ -78,11 +98,14 @@ def partner_map(profile: PartnerProfile, doc: str, version: str,
 def translate_file(path: Path, *, partner: str | None = None,
                    partners_dir: Path = Path("partners"),
                    orders: dict[str, Any] | None = None,
-                   on_document: Callable[[dict[str, Any]], None] | None = None) -> Translation:
+                   on_document: Callable[[dict[str, Any]], None] | None = None,
+                   record_text: bool = False) -> Translation:
     """``partner``: "generic" uses the generic maps alone; a partner id names whose sample
     this is; None resolves the partner from each interchange's envelope ids. ``orders``:
     purchase orders by number, for the partner maps' checks against the PO (orders the file
-    itself carries are added as they are read)."""
+    itself carries are added as they are read). ``record_text``: the caller writes the
+    documents with ``document_json`` and does not read their records, which may then come
+    as ``RecordText`` (cheaper to make than the dict and its serialisation)."""
     maps: dict[Path, TranslationMap] = {}
     known = dict(orders or {})
     out = Translation(FileReport(str(path)))
@@ -130,22 +153,27 @@ def translate_file(path: Path, *, partner: str | None = None,
         tmap = maps.get(where) or maps.setdefault(where, load_map(where))
         before = len(msg.report.errors)
         actions = profile.checks if profile else None
+        head = {"partner": who, **{k: v for k, v in ctx.items() if k != "set"}}
+        if record_text and not keep_orders and not tmap.checks:
+            text = translate_text(msg, tmap)
+            if text is not None:
+                emit({"type": tmap.map.record, **head, "record": RecordText(text),
+                      **_warnings(msg, before)})
+                return
         # the compiled map, when it has one and can vouch for the set
         data = translate_json(msg, tmap, checks=actions, orders=order)
         if data is not None:
             if keep_orders and data["record_type"] == "purchase_order":
                 compiled_orders[data["number"]] = data
-            emit({"type": data["record_type"], "partner": who, **{
-                k: v for k, v in ctx.items() if k != "set"}, "record": data,
-                **_warnings(msg, before)})
+            emit({"type": data["record_type"], **head, "record": data,
+                  **_warnings(msg, before)})
             return
         record = translate_message(msg, tmap, checks=actions, orders=order)
         if record is not None:
             if keep_orders and record.record_type == "purchase_order":
                 known[record.number] = record
-            emit({"type": record.record_type, "partner": who, **{
-                k: v for k, v in ctx.items() if k != "set"}, "record": compact_json(record),
-                **_warnings(msg, before)})
+            emit({"type": record.record_type, **head, "record": compact_json(record),
+                  **_warnings(msg, before)})
 
     out.report = validate_file(path, Options(acks=False, on_message=on_message),
                                name=str(path))

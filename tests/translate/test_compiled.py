@@ -18,16 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from gateway.benchgen import generate_x12_translate
 from gateway.canonical import compact_json
 from gateway.stream import Message
 from gateway.translate import run as translate_run
-from gateway.translate.compiled import _n2, compiled, translate_json
+from gateway.translate.compiled import _n2, compiled, translate_json, translate_text
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import TranslationMap, load_map, map_for
 from gateway.translate.maptest import load_orders
-from gateway.translate.run import translate_file
+from gateway.translate.run import RecordText, document_json, translate_file
 from gateway.validate.guides import lookup, x12_guide
 from gateway.validate.run import Options, validate_file
 from tests.translate.test_every_map import STRATEGIES, x12_text
@@ -37,7 +38,10 @@ X12_MAPS = [(v, d) for v in ("004010", "005010") for d in ("850", "855", "810")]
 
 
 def _both(msg: Message, tmap: TranslationMap) -> tuple[Any, Any]:
-    fast = translate_json(msg, tmap)  # first: the reference path adds defects to the report
+    text = translate_text(msg, tmap)  # first: the reference path adds defects to the report
+    fast = translate_json(msg, tmap)
+    # the JSON text (jsontext) is the dict's JSON, byte for byte, or both are None
+    assert text == (to_json(fast) if fast is not None else None)
     record = translate_message(msg, tmap)
     ref = compact_json(record) if record is not None else None
     return fast, ref
@@ -150,6 +154,36 @@ def test_what_the_compiled_form_does_not_vouch_for(before: bytes, after: bytes,
         assert ref is None, refused
     else:
         assert ref is not None and ref["lines"][0]["quantity"] == "10"
+
+
+@pytest.mark.parametrize("description", [b'12" WIDGET', b"WIDGET \\ BLUE"])
+def test_the_json_text_escapes_what_json_escapes(description: bytes) -> None:
+    """A quote or a backslash in a value: the text is still exactly the dict's JSON (the
+    set takes the dict path); ``_both`` holds the two to the same bytes."""
+    text = PO_850.replace(b"WIDGET", description)
+    [(fast, ref)] = _sets(text)
+    assert fast is not None and fast == ref
+    assert fast["lines"][0]["description"] == description.decode()
+
+
+def test_the_json_text_is_made_as_text_when_it_can() -> None:
+    grammar = x12_guide("004010VICS", "850")
+    tmap = load_map(map_for("x12", "004010", "850"))
+    cm = compiled(tmap, grammar)
+    assert cm is not None and cm.emit is not None
+    # a canonical code the map itself writes that JSON would escape: no text form
+    codes = {**tmap.codes, "unit": {**tmap.codes["unit"], "EA": 'each "unit"'}}
+    quoted = compiled(tmap.model_copy(update={"codes": codes}), grammar)
+    assert quoted is not None and quoted.emit is None
+
+
+def test_documents_are_written_with_their_record_text() -> None:
+    record = {"record_type": "invoice", "number": "INV-1"}
+    for doc in ({"type": "invoice", "partner": "p", "record": record},
+                {"type": "invoice", "record": record, "warnings": [{"code": "w"}]},
+                {"record": record}):
+        as_text = {k: (RecordText(to_json(v)) if k == "record" else v) for k, v in doc.items()}
+        assert document_json(as_text) == to_json(doc)
 
 
 def test_maps_it_does_not_compile() -> None:
