@@ -238,6 +238,8 @@ class Party(CanonicalModel):
     """The part this party plays in the document."""
     name: Name | None = None
     """Name of the party."""
+    additional_names: tuple[Name, ...] = ()
+    """Further name lines, as sent (X12 N2, EDIFACT NAD C080 after its first 3036)."""
     identifiers: tuple[Identifier, ...] = ()
     """Identifiers, the primary one (X12 N103/N104, EDIFACT NAD C082) first."""
     address: Address | None = None

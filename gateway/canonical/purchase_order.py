@@ -11,6 +11,7 @@ from gateway.canonical.common import (
     CanonicalModel,
     Carrier,
     Code,
+    Contact,
     CurrencyCode,
     Dates,
     DeliveryTerms,
@@ -83,6 +84,9 @@ class PurchaseOrder(CanonicalModel):
     """ISO 4217 currency of every amount in the order."""
     parties: tuple[Party, ...] = ()
     """Buyer, seller, ship-to, bill-to, mark-for…"""
+    contacts: tuple[Contact, ...] = ()
+    """Contacts for the order as a whole (X12 header PER, often the buyer); a party's own
+    contacts are in its ``contacts``."""
     payment_terms: tuple[PaymentTerms, ...] = ()
     """Payment terms."""
     delivery_terms: DeliveryTerms | None = None

@@ -140,6 +140,7 @@ contacts = st.builds(
 def party(role: str) -> S[Party]:
     """A party named or identified (X12 N1 needs a name or an id, so does a useful NAD)."""
     return st.builds(Party, role=st.just(role), name=optional(text(35)),
+                     additional_names=tuples(text(35), 2),
                      identifiers=tuples(identifiers, 2, unique_by=lambda i: i.qualifier),
                      address=optional(addresses), contacts=tuples(contacts, 1)
                      ).filter(lambda p: bool(p.name or p.identifiers))
@@ -225,7 +226,7 @@ def purchase_orders() -> S[PurchaseOrder]:
         dates=date_refs(["order", "requested_delivery", "requested_ship", "cancel_after"], 4),
         currency=optional(currencies),
         parties=parties(["buyer", "seller", "ship_to", "bill_to", "mark_for"], 5),
-        payment_terms=payment_terms, delivery_terms=optional(delivery_terms),
+        contacts=tuples(contacts, 2), payment_terms=payment_terms, delivery_terms=optional(delivery_terms),
         carrier=optional(carriers),
         references=references(["contract", "department", "promotion", "vendor_number"]),
         notes=notes, allowances_charges=allowances_charges,

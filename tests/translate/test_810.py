@@ -151,6 +151,7 @@ ROLES = ["ship", "delivery", "estimated_delivery", "effective", "due", "discount
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["remit_to", "buyer", "seller", "ship_to", "bill_to"]),
     "name": _opt(_text(35)),
+    "additional_names": st.lists(_text(35), max_size=4).map(tuple),
     "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries(
         {"qualifier": st.sampled_from(IDQ), "value": _code(2, 17)}))),
     "address": _opt(st.fixed_dictionaries({

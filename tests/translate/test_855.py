@@ -197,6 +197,7 @@ _contacts = st.lists(st.fixed_dictionaries({
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["buyer", "seller", "ship_to", "bill_to", "remit_to"]),
     "name": _opt(_text(35)),
+    "additional_names": st.lists(_text(35), max_size=4).map(tuple),
     "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries(
         {"qualifier": st.sampled_from(IDQ), "value": _code(2, 17)}))),
     "address": _opt(st.fixed_dictionaries({

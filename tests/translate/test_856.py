@@ -278,6 +278,7 @@ _weights = _opt(st.fixed_dictionaries({"value": _dec(1, 10**6),
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["ship_from", "ship_to", "buyer", "seller", "mark_for"]),
     "name": _opt(_text(35)),
+    "additional_names": st.lists(_text(35), max_size=4).map(tuple),
     "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries({
         "qualifier": st.sampled_from(["duns", "gln", "buyer_assigned", "seller_assigned"]),
         "value": _code(2, 17)}))),

@@ -203,8 +203,11 @@ UNITS = st.sampled_from(["each", "case", "carton", "kilogram"])
 def _parties() -> st.SearchStrategy[tuple[Party, ...]]:
     party = st.builds(Party, role=st.sampled_from(["buyer", "seller", "ship_to"]),
                       name=_opt(_text(35)),
+                      additional_names=st.lists(_text(35), max_size=4).map(tuple),
                       identifiers=st.tuples(st.builds(Identifier, qualifier=st.just("gln"),
-                                                      value=GLN)))
+                                                      value=GLN))
+                      ).map(lambda p: p if p.name else p.model_copy(
+                          update={"additional_names": ()}))
     return st.lists(party, max_size=3, unique_by=lambda p: p.role).map(tuple)
 
 

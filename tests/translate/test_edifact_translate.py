@@ -211,6 +211,7 @@ _contacts = st.lists(st.fixed_dictionaries({
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["buyer", "seller", "ship_to", "bill_to", "mark_for", "payer"]),
     "name": _opt(_text(35)),
+    "additional_names": st.lists(_text(35), max_size=4),
     "identifiers": st.one_of(st.just([]), st.tuples(
         st.fixed_dictionaries({"qualifier": st.sampled_from(
             ["gln", "duns", "buyer_assigned", "seller_assigned"]), "value": _code(2, 17)}),
@@ -222,7 +223,8 @@ _parties = st.lists(st.fixed_dictionaries({
         "city": _opt(_text(35)), "region": _opt(_code(2, 3)), "postal_code": _opt(_code(4, 9)),
         "country": _opt(st.sampled_from(["BE", "NL", "DE"]))})),
     "contacts": _contacts,
-}), max_size=3)
+}).map(lambda p: {**p, "additional_names": p["additional_names"] if p["name"] else []}),
+    max_size=3)
 
 # one PAT group per item: basic terms (net days) or discount terms (discount days)
 _terms = st.lists(st.one_of(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -149,6 +150,30 @@ def test_contacts_sac_and_notes_are_written(tmap: TranslationMap) -> None:
     assert "SAC*A*F800***1200~DTM*002*20241115~MSG*GIFT BOX EACH UNIT~" in text
 
 
+def test_header_contacts_and_further_name_lines(tmap: TranslationMap) -> None:
+    """Header PER (the order's contacts) and N2 (a party's further name lines, two per N2)
+    are read, and written back the same way."""
+    data = (FIXTURES / "valid_full_header.edi").read_bytes()
+    head = b"REF*CT*NW-2024-118~"
+    names = b"N1*BY*NORTHWIND RETAIL*UL*0614141000012~"
+    assert head in data and names in data
+    data = data.replace(head, head + b"PER*BD*JANE MILLER*TE*6125550142*EM*JM@NW.EXAMPLE~")
+    data = data.replace(names, names + b"N2*PURCHASING DEPT*BUILDING 4~N2*ROOM 12~")
+    st = data.index(b"ST*")
+    body = data[st:data.index(b"SE*", st)]
+    data = re.sub(rb"(?<=[~\n])SE\*\d+\*", b"SE*%d*" % (body.count(b"~") + 1), data)
+    [(record, msg)] = translate(data, tmap)
+    assert msg.report.errors == [] and record is not None
+    assert [(c.function, c.name, c.phone, c.email) for c in record.contacts] == [
+        ("buyer", "JANE MILLER", "6125550142", "JM@NW.EXAMPLE")]
+    buyer = next(p for p in record.parties if p.role == "buyer")
+    assert buyer.additional_names == ("PURCHASING DEPT", "BUILDING 4", "ROOM 12")
+    text = generate(record, tmap)
+    assert "~PER*BD*JANE MILLER*TE*6125550142*EM*JM@NW.EXAMPLE~" in text
+    assert "~N1*BY*NORTHWIND RETAIL*UL*0614141000012~N2*PURCHASING DEPT*BUILDING 4~" \
+           "N2*ROOM 12~" in text
+
+
 def test_one_td5_with_or_without_a_scac(tmap: TranslationMap) -> None:
     record = PurchaseOrder.model_validate_json(
         (FIXTURES / "valid_full_header.record.json").read_text())
@@ -205,6 +230,7 @@ _carrier = _opt(st.fixed_dictionaries({
 _parties = st.lists(st.fixed_dictionaries({
     "role": st.sampled_from(["buyer", "seller", "ship_to", "bill_to", "mark_for"]),
     "name": _opt(_text(35)),
+    "additional_names": st.lists(_text(35), max_size=4).map(tuple),
     "identifiers": st.one_of(st.just(()), st.tuples(st.fixed_dictionaries(
         {"qualifier": st.sampled_from(IDQ), "value": _code(2, 17)}))),
     "address": _opt(st.fixed_dictionaries({
@@ -253,6 +279,7 @@ def orders(draw: st.DrawFn) -> PurchaseOrder:
                                           "ship_notice", "tracking"]),
             "value": _code(1, 30)}), max_size=3).map(tuple)),
         "parties": tuple(draw(_parties)),
+        "contacts": tuple(draw(_contacts)),
         "carrier": draw(_carrier),
         "notes": draw(_notes),
         "allowances_charges": tuple(draw(charges)),
