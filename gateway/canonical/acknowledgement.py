@@ -8,6 +8,7 @@ from pydantic import Field
 
 from gateway.canonical.common import (
     CanonicalModel,
+    Contact,
     CurrencyCode,
     DateRef,
     Dates,
@@ -77,6 +78,9 @@ class OrderAcknowledgement(CanonicalModel):
     """ISO 4217 currency of every amount."""
     parties: tuple[Party, ...] = ()
     """Buyer, seller, ship-to…"""
+    contacts: tuple[Contact, ...] = ()
+    """Contacts for the document as a whole (X12 header PER); a party's own are in its
+    ``contacts``."""
     references: tuple[Reference, ...] = ()
     """References: sales order, contract…"""
     notes: tuple[Note, ...] = ()

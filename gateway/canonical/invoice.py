@@ -10,6 +10,7 @@ from gateway.canonical.common import (
     AllowanceCharge,
     Amount,
     CanonicalModel,
+    Contact,
     Count,
     CurrencyCode,
     Dates,
@@ -87,6 +88,9 @@ class Invoice(CanonicalModel):
     """ISO 4217 currency of every amount."""
     parties: tuple[Party, ...] = ()
     """Seller, buyer, remit-to, bill-to, ship-to…"""
+    contacts: tuple[Contact, ...] = ()
+    """Contacts for the document as a whole (X12 header PER); a party's own are in its
+    ``contacts``."""
     payment_terms: tuple[PaymentTerms, ...] = ()
     """Payment terms: discount percent and days, net days."""
     references: tuple[Reference, ...] = ()

@@ -253,6 +253,7 @@ def order_acknowledgements() -> S[OrderAcknowledgement]:
         status=st.sampled_from(["accepted", "accepted_with_changes", "rejected"]),
         order_number=code(), dates=date_refs(["document", "order"], 2),
         currency=optional(currencies), parties=parties(["buyer", "seller", "ship_to"], 3),
+        contacts=tuples(contacts, 2),
         references=references(["sales_order", "contract"]), notes=notes,
         lines=tuples(ack_lines, 4, unique_by=lambda ln: ln.line_number),
         totals=optional(order_totals))
@@ -320,6 +321,7 @@ def invoices() -> S[Invoice]:
         dates=date_refs(["invoice", "order", "ship", "due"], 3), order_number=optional(code()),
         currency=optional(currencies),
         parties=parties(["seller", "buyer", "remit_to", "bill_to", "ship_to"], 5),
+        contacts=tuples(contacts, 2),
         payment_terms=payment_terms, references=references(["bill_of_lading", "ship_notice"]),
         notes=notes, lines=tuples(invoice_lines, 5, min_size=1,
                                   unique_by=lambda ln: ln.line_number),

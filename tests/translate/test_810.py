@@ -226,6 +226,7 @@ def invoices(draw: st.DrawFn) -> Invoice:
                                           "ship_notice", "tracking"]),
             "value": _code(1, 30)}), max_size=3).map(tuple)),
         "parties": tuple(draw(_parties)),
+        "contacts": tuple(draw(_contacts)),
         "payment_terms": tuple(draw(_terms)),
         "lines": tuple(lines),
         "taxes": tuple(draw(_taxes)),

@@ -250,6 +250,7 @@ def acknowledgements(draw: st.DrawFn) -> OrderAcknowledgement:
         "dates": tuple(dates),
         "currency": draw(_opt(st.sampled_from(["USD", "EUR", "CAD"]))),
         "parties": tuple(draw(_parties)),
+        "contacts": tuple(draw(_contacts)),
         "references": draw(st.lists(st.fixed_dictionaries({
             "qualifier": st.sampled_from(["department", "vendor_number", "contract",
                                           "sales_order", "release"]),
