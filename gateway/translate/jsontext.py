@@ -69,7 +69,10 @@ class _TextBuilder(_Builder):
             if field in present:
                 trust = field in self.trusted.get(cls, ())
                 checks, (before, after) = self.text_value(schema, f"x{n}", lines, trust)
-                body += [f"    v = d[{field!r}]"] + ["    " + x for x in checks]
+                if checks == [f"x{n} = v"]:  # nothing to check or convert
+                    body.append(f"    x{n} = d[{field!r}]")
+                else:
+                    body += [f"    v = d[{field!r}]"] + ["    " + x for x in checks]
                 parts += [(sep + key + before, f"x{n}"), (after, None)]
             elif absent == "raise":
                 refuse = True
