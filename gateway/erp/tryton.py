@@ -10,7 +10,8 @@ What each document becomes (searching first, so a redelivery creates nothing):
   customer taxes; then quoted or also confirmed as the profile's ``sale_action`` says.
 - a supplier's **ship notice** → a ``stock.shipment.in`` from the moves of our confirmed
   purchase (the ASN's order numbers are our purchase numbers), with the shipped quantities
-  (a partial ASN leaves the rest to come), ``reference`` = the ASN number, received and done.
+  (a partial ASN leaves the rest to come), ``reference`` = the ASN number, then received and
+  done, or left received or in draft, as the profile's ``shipment_action`` says.
 - a supplier's **invoice** → the draft invoice that confirming our purchase created, with the
   supplier's reference, date, invoiced quantities and prices (lines not invoiced yet are taken
   off it, so they come on the next draft invoice), or else a new supplier invoice; validated
@@ -267,10 +268,12 @@ class TrytonConnector(Lookups):
         return chosen
 
     def _finish_shipment(self, shipment: int, state: str) -> str:
-        if state == "draft":
+        """Take the shipment as far as ``shipment_action`` says (never back)."""
+        action = self.settings.shipment_action
+        if state == "draft" and action in ("receive", "done"):
             self.rpc.model("stock.shipment.in", "receive", [shipment])
             state = "received"
-        if state == "received":
+        if state == "received" and action == "done":
             self.rpc.model("stock.shipment.in", "do", [shipment])
             state = "done"
         return state

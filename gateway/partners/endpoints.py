@@ -148,6 +148,10 @@ class TrytonErp(_Model):
     party: NonEmpty | None = None  # the Tryton party code of this partner
     # a customer's PO becomes a sale left in draft, quoted (default) or quoted and confirmed
     sale_action: Literal["draft", "quote", "confirm"] = "quote"
+    # a supplier's ASN becomes an incoming shipment left in draft (the goods are on their
+    # way: the warehouse receives them), received (in the input zone) or received and done
+    # (default: in storage, for suppliers whose ASN is taken as the receipt)
+    shipment_action: Literal["draft", "receive", "done"] = "done"
 
 
 class WebhookErp(_Model):

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from gateway.canonical import RECORD_TYPES, Invoice, PurchaseOrder
 from gateway.erp import Delivery, Rejected, Retry
 from gateway.erp.jsonrpc import TrytonRpc
-from gateway.erp.tryton import TrytonConnector, connector_for_settings
+from gateway.erp.tryton import TrytonConnector, _items, connector_for_settings
 from gateway.errors import ConfigError
 from gateway.partners.endpoints import TrytonErp
 from gateway.translate.run import translate_file
@@ -276,6 +276,25 @@ def test_acme_supply_acknowledges_ships_and_invoices_our_purchase(
         ["AHG-FRENCH-PRESS-1L"]]
     again = acme.deliver(inv)
     assert (again.created, again.erp_ref) == (False, receipt.erp_ref)
+
+    # a second ASN for the 24 mugs still to come, under a profile that leaves the shipment in
+    # draft for the warehouse to receive; delivered again under "done", it is finished
+    order = asn.record.orders[0]  # type: ignore[attr-defined]
+    mugs, = [i for i in _items(order.packs, order.items) if i.quantity == 96]
+    rest = renamed(asn, number=unique("ASN"), orders=(order.model_copy(update={
+        "packs": (), "items": (mugs.model_copy(update={"quantity": Decimal(24)}),)}),))
+    receipt = connect(party="ACME-SUPPLY", shipment_action="draft").deliver(rest)
+    shipment_id = rid(receipt.erp_ref, "stock.shipment.in")
+    shipment, = rpc.read("stock.shipment.in", [shipment_id], ["state", "incoming_moves"])
+    assert shipment["state"] == "draft"
+    moves = rpc.read("stock.move", shipment["incoming_moves"],
+                     ["product.code", "quantity", "state"])
+    assert [(m["product."]["code"], m["quantity"], m["state"]) for m in moves] == [
+        ("AHG-MUG-SET-4-WHT", 24, "draft")]
+    again = connect(party="ACME-SUPPLY", shipment_action="done").deliver(rest)
+    assert not again.created and rid(again.erp_ref, "stock.shipment.in") == shipment_id
+    shipment, = rpc.read("stock.shipment.in", [shipment_id], ["state"])
+    assert shipment["state"] == "done"
 
 
 def test_an_asn_for_an_unknown_purchase_is_rejected(connect: Any) -> None:
