@@ -418,33 +418,36 @@ class CompiledMap:
 
     def _pairs(self, pr: Any, t: str, model: Any, codes: dict[str, str]) -> list[str]:
         """Qualifier/value pairs, as ``inbound._pairs`` reads them: every pair up to the last
-        element there is; an unmapped qualifier is the reference path's defect."""
-        end = pr.first + 2 * pr.count
-        out = [f"for qs in range({pr.first}, n if n < {end} else {end}, 2):",
-               "    q = p[qs]", "    v = p[qs + 1] if qs + 1 < n else ''",
-               "    if not v:",  # an empty value the model refuses, or nothing
-               "        if q: raise Fallback",
-               "        continue"]
+        element there is; an unmapped qualifier is the reference path's defect. The pairs are
+        unrolled, each inside the test that the segment reaches it (a third less time than a
+        loop over the positions on a line's PO1)."""
+        dispatch = ["if not v:",  # an empty value the model refuses, or nothing
+                    "    if q: raise Fallback"]
         by_field: dict[str, list[str]] = {}
         for q, f in pr.fields.items():
             by_field.setdefault(f, []).append(q)
-        word = "if"
         longest = self.longest(range(pr.first + 1, pr.first + 2 * pr.count, 2))
         for f, qs in by_field.items():
-            out.append(f"    {word} q in {self.const(frozenset(qs))}:")
-            out += ["        " + x for x in self.check(model, f, longest=longest)]
-            out += ["        " + x for x in _setter(t, f)]
-            word = "elif"
+            dispatch.append(f"elif q in {self.const(frozenset(qs))}:")
+            dispatch += ["    " + x for x in self.check(model, f, longest=longest)]
+            dispatch += ["    " + x for x in _setter(t, f)]
         if pr.other is not None:
             item = resolve(model, pr.other, listed=True)
             self.note(model, pr.other)
             k = self.const(codes)
-            out.append(f"    {word} q in {k}:")
-            out += ["        " + x for x in self.check(item, "value", longest=longest)]
-            out += ["        " + x for x in self.check(item, "qualifier", codes=codes)]
-            out.append(f"        _append({t}, {pr.other!r}, {{'qualifier': {k}[q], 'value': v}})")
-            word = "elif"
-        out.append("    else: raise Fallback" if word == "elif" else "    raise Fallback")
+            dispatch.append(f"elif q in {k}:")
+            dispatch += ["    " + x for x in self.check(item, "value", longest=longest)]
+            dispatch += ["    " + x for x in self.check(item, "qualifier", codes=codes)]
+            dispatch.append(f"    _append({t}, {pr.other!r}, {{'qualifier': {k}[q], 'value': v}})")
+        dispatch.append("else: raise Fallback")
+        out: list[str] = []
+        for n in range(pr.count):
+            qs = pr.first + 2 * n
+            pad = "    " * n
+            out += [f"{pad}if n > {qs}:",
+                    f"{pad}    q = p[{qs}]",
+                    f"{pad}    v = p[{qs + 1}] if n > {qs + 1} else ''"]
+            out += [f"{pad}    {x}" for x in dispatch]
         return out
 
     def note(self, model: Any, path: str) -> tuple[Any, str]:
