@@ -140,11 +140,21 @@ class TranslationMap(_Model):
         return {name: (x, self.tables.get(name, {})) for name, x in self.xref.items()}
 
     def reverse(self, code_set: str) -> dict[str, str]:
-        """Canonical value -> the first EDI code listed for it."""
-        out: dict[str, str] = {}
-        for code, value in self.codes[code_set].items():
-            out.setdefault(value, code)
-        return out
+        """Canonical value -> the first EDI code listed for it (worked out once per table:
+        outbound asks for every coded value it writes; read it, do not change it)."""
+        table = self.codes[code_set]
+        hit = _REVERSED.get(id(table))
+        if hit is None or hit[0] is not table:
+            out: dict[str, str] = {}
+            for code, value in table.items():
+                out.setdefault(value, code)
+            if len(_REVERSED) > 4096:
+                _REVERSED.clear()
+            hit = _REVERSED[id(table)] = (table, out)
+        return hit[1]
+
+
+_REVERSED: dict[int, tuple[dict[str, str], dict[str, str]]] = {}  # by the table's identity
 
 
 # -- field paths ----------------------------------------------------------------------------
