@@ -17,6 +17,7 @@ from a partner profile's ``[erp]`` table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -30,6 +31,10 @@ class Delivery:
     record: BaseModel  # the canonical record
     document_id: int  # the store's documents.id
     context: dict[str, Any] = field(default_factory=dict)  # control numbers, file name…
+    # folders whose new entries the caller makes durable before it records the delivery (the
+    # pipeline's worker: once for its whole batch, ``archive.sync_dirs``); None: a connector
+    # that writes files syncs its folders itself before it returns
+    unsynced: set[Path] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ Formats (``FileErp.format``):
 Writing is atomic: ``json``/``xml`` go to a temporary ``.<random>.tmp`` in the same folder
 (importers must skip names starting with a dot), are fsynced, then hard-linked to their final
 name, which fails if the name exists (so two workers racing on one key create one file), and
-the folder is fsynced. A jsonl line is written with one ``write`` under an exclusive ``flock``
+the folder is fsynced (or, for a delivery that names ``unsynced`` folders, the folder and the
+marker's are added there: the pipeline's worker fsyncs them with the rest of its batch before
+it records any delivery of it). A jsonl line is written with one ``write`` under an exclusive ``flock``
 and fsynced; a line cut short by a crash is truncated away by the next append.
 
 Exactly once, across restarts: besides the file itself, every delivered key leaves a marker in
@@ -100,6 +102,14 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _sync_dir(path: Path, unsynced: set[Path] | None) -> None:
+    """fsync ``path`` now, or leave it to the caller (``Delivery.unsynced``)."""
+    if unsynced is None:
+        _fsync_dir(path)
+    else:
+        unsynced.add(path)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -247,12 +257,14 @@ class FileConnector:
             tmp = _temp_file(self.directory, data, durable=True)
             try:
                 created = _publish(tmp, final)
-                _fsync_dir(self.directory)
+                _sync_dir(self.directory, delivery.unsynced)
                 if created and tmp.exists():
                     # after the file: a marker without its file would hide a lost export. The
                     # temporary name, now a second link to the export, becomes the marker: no
                     # new file to create (whatever a marker holds, it means "delivered")
                     os.replace(tmp, marker)
+                    if delivery.unsynced is not None:  # (durable with the export: free)
+                        delivery.unsynced.add(marker.parent)
                     return Receipt(name)
             finally:
                 tmp.unlink(missing_ok=True)

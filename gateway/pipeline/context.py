@@ -81,6 +81,24 @@ def unsynced(session: Session) -> set[Path] | None:
     return dirs
 
 
+HANDOVER_MAX = 256  # values kept for a next step at most (a big file's are read back)
+
+
+def hand_over(session: Session, key: tuple[str, int], value: Any) -> None:
+    """Leave ``value`` (a row a step wrote, a record it made) to the next step of the same
+    transaction that would read it back (``take_over``): the worker runs that step right
+    after, and drops what is left when a step fails (rolled back, the ids may be taken
+    again)."""
+    kept: dict[tuple[str, int], Any] = session.info.setdefault("handover", {})
+    if len(kept) < HANDOVER_MAX:
+        kept[key] = value
+
+
+def take_over(session: Session, key: tuple[str, int]) -> Any:
+    """What a step of this transaction handed over under ``key`` (None: read it back)."""
+    return session.info.get("handover", {}).pop(key, None)
+
+
 def followups(session: Session) -> list[Job]:
     """The next steps queued in ``session`` that have not been taken by the worker yet."""
     jobs: list[Job] = session.info.setdefault("followups", [])

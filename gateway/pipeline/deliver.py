@@ -25,7 +25,7 @@ from gateway.canonical import RECORD_TYPES
 from gateway.erp import Delivery as ErpDelivery
 from gateway.erp import Rejected, Retry
 from gateway.faults import crash_point
-from gateway.pipeline.context import Context, event, unsynced
+from gateway.pipeline.context import Context, event, take_over, unsynced
 from gateway.pipeline.states import Item, move
 from gateway.store import rows
 from gateway.store.models import Delivery, Document, File, Interchange, Transaction
@@ -47,7 +47,9 @@ def backoff(ctx: Context, attempts: int) -> timedelta:
 
 
 def deliver(ctx: Context, s: Session, delivery_id: int) -> Later | None:
-    row = s.connection().execute(_DELIVERY, {"id": delivery_id}).first()
+    row = take_over(s, ("delivery", delivery_id))  # the process step's, same transaction
+    if row is None:
+        row = s.connection().execute(_DELIVERY, {"id": delivery_id}).first()
     assert row is not None
     d = Item(delivery_id, row.status)
     if d.status in ("delivered", "parked"):
@@ -57,7 +59,7 @@ def deliver(ctx: Context, s: Session, delivery_id: int) -> Later | None:
     if profile is None:
         _park(ctx, s, d, doc, f"no partner profile {row.partner_id!r}", {})
         return None
-    record = s.info.get("records", {}).pop(doc.id, None)  # the process step's, same transaction
+    record = take_over(s, ("record", doc.id))
     if record is None:
         data = rows.get(s, Document, doc.id, "record")
         assert data is not None
@@ -66,7 +68,8 @@ def deliver(ctx: Context, s: Session, delivery_id: int) -> Later | None:
     done: dict[str, object] = {"connector": connector.name, "attempts": row.attempts + 1}
     try:
         receipt = connector.deliver(ErpDelivery(row.idempotency_key, profile.id, row.type,
-                                                record, doc.id, _context(row)))
+                                                record, doc.id, _context(row),
+                                                unsynced=unsynced(s)))
     except Retry as exc:
         delay = backoff(ctx, row.attempts)
         rows.change(s, Delivery, d.id, message=str(exc), **done)
@@ -130,10 +133,13 @@ def _context(row: Any) -> dict[str, object]:
 
 
 def send(ctx: Context, s: Session, file_id: int) -> Later | None:
-    """Write an outbound file's archived bytes into the partner's outbound folder, atomically
-    (temp name, fsync, rename): a partner's poller never sees half a file, and writing the
-    same bytes again after a crash is harmless."""
-    row = rows.get(s, File, file_id, "status", "partner_id", "name", "sha256")
+    """Put an outbound file's archived bytes into the partner's outbound folder, atomically: a
+    partner's poller never sees half a file, and doing it again after a crash is harmless.
+    The bytes are checked against their hash first; the file is a second name (a hard link)
+    of the archived item, which is complete and fsynced already, so nothing is written but
+    the name (a copy where the folder is on another file system: ``place``)."""
+    row = take_over(s, ("sent", file_id)) or rows.get(s, File, file_id, "status", "partner_id",
+                                                    "name", "sha256")
     assert row is not None
     f = Item(file_id, row["status"])
     if f.status == "sent":
@@ -143,7 +149,8 @@ def send(ctx: Context, s: Session, file_id: int) -> Later | None:
     folder = ctx.partner_dir(partner, "outbound")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / name, ctx.archive.get(row["sha256"]), defer=unsynced(s))
+        data = ctx.archive.get(row["sha256"])
+        place(ctx.archive.path_for(row["sha256"]), data, folder / name, defer=unsynced(s))
     except OSError as exc:
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")
         return Later(f"cannot write {folder}: {exc.strerror}", timedelta(seconds=30))
@@ -153,21 +160,58 @@ def send(ctx: Context, s: Session, file_id: int) -> Later | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes, *, defer: set[Path] | None = None) -> None:
-    """``defer``: as for ``Archive.put``, the folder's fsync is left to ``sync_dirs``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    if defer is not None:
-        defer.add(path.parent)
+def place(item: Path, data: bytes, path: Path, *, defer: set[Path] | None = None) -> None:
+    """Give the archived ``item`` (whose bytes are ``data``) the name ``path`` as well: a hard
+    link, or where the file system refuses one (another device, no hard links) a copy written
+    with ``write_atomic``. The link shares the item's inode, read-only like every archived
+    item: a partner's poller reads it and removes its name, the archive keeps its own.
+    ``defer``: as for ``Archive.put``, the folder's fsync is left to ``sync_dirs`` (on a
+    journaling file system that also commits the item's new link count)."""
+    try:
+        _link(item, path)
+    except OSError:
+        write_atomic(path, data, defer=defer)
         return
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _sync_folder(path.parent, defer)
+
+
+def _link(item: Path, path: Path) -> None:
+    try:
+        os.link(item, path)
+    except FileExistsError:  # put there before (a replay, or a crash before the commit)
+        if os.path.samefile(item, path):
+            return
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        os.link(item, tmp)
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def _sync_folder(folder: Path, defer: set[Path] | None) -> None:
+    if defer is not None:
+        defer.add(folder)
+        return
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def write_atomic(path: Path, data: bytes, *, defer: set[Path] | None = None) -> None:
+    """``defer``: as for ``Archive.put``, the folder's fsync is left to ``sync_dirs``."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    # a new file: a name left by a crash may be a link to an archived item (``place``)
+    tmp.unlink(missing_ok=True)
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _sync_folder(path.parent, defer)
 
 

@@ -19,6 +19,7 @@ import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -28,7 +29,7 @@ from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
-from gateway.pipeline.context import Context, Job, event, follow, unsynced
+from gateway.pipeline.context import Context, Job, event, follow, hand_over, unsynced
 from gateway.pipeline.envelope_rows import (
     EnvelopeRows,
     FileRow,
@@ -312,12 +313,16 @@ def _record_set(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile, i
             "document_id": doc.id, "idempotency_key": key, "status": "pending",
             "connector": _connector_name(ctx, profile, record.record_type), "attempts": 0,
             "erp_ref": None, "message": None, "delivered_at": None}), "pending")
+        # what the deliver step that follows would read back (``deliver._DELIVERY``)
+        hand_over(s, ("delivery", d.id), SimpleNamespace(
+            status=d.status, attempts=0, idempotency_key=key, document_id=doc.id,
+            partner_id=profile.id, type=record.record_type, doc_status=doc.status,
+            tx_id=tx.id, tx_status=tx.status, tx_control=t.control_number, ix_id=ix.id,
+            ix_control=ix.control_number, file_id=f.id, file_name=f.name, sha256=f.sha256))
     else:  # a replay of a parked or pending delivery: it carries the new document now
         move("delivery", d, "pending")
         rows.change(s, Delivery, d.id, status=d.status, document_id=doc.id, message=None)
-    records = s.info.setdefault("records", {})  # for the deliver step that follows
-    if len(records) < 64:  # (a big file's records are read back: memory stays flat)
-        records[doc.id] = record
+    hand_over(s, ("record", doc.id), record)
     follow(s, Job("delivery", d.id, "deliver", profile.id, ctx.clock()))
 
 
@@ -383,12 +388,14 @@ def _queue_acks(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile,
             "received_at": ctx.clock(), "status": "archived", "reason": None,
             "settings": dict(f.settings), "keep_until": None, "purged_at": None})
         control = _ack_control(ack.text)
-        rows.add(s, Ack, {
+        rows.later(s, Ack, {
             "direction": "out", "type": ack.type, "partner_id": profile.id, "file_id": out,
             "interchange_id": answered.id if answered else None, "control_number": control,
             "created_at": ctx.clock()})
         event(s, ctx, "file", f.id, "acknowledged", "ok", f"{ack.type} {name}")
         business_key(s, control, "ack", profile.id, "file", out)
+        hand_over(s, ("sent", out), {"status": "archived", "partner_id": profile.id,
+                                     "name": name, "sha256": item.sha256})
         follow(s, Job("file", out, "send", profile.id, ctx.clock()))
 
 

@@ -38,7 +38,7 @@ from gateway.pipeline.context import Context, Job, event, followups
 from gateway.pipeline.deliver import Later, deliver, send
 from gateway.pipeline.process import process_file
 from gateway.pipeline.states import MOVES, move
-from gateway.store import rows
+from gateway.store import rows, sequences
 from gateway.store.models import Delivery, File, Work
 
 log = logging.getLogger("gateway.pipeline")
@@ -106,7 +106,9 @@ class Worker:
         taken = 0
         with ctx.store.session(write=True) as s, s.begin():
             rows.collect(s)  # events and business keys: one INSERT per table at the end
+            sequences.collect(s)  # control numbers: one UPDATE per series at the end
             s.info["unsynced"] = set()  # folders to fsync before the commit (``unsynced``)
+            s.info["ran"] = []  # claimed rows whose step ran: deleted together at the end
             q = select(*_JOB).where(Work.id.in_(ids), Work.claimed_by == self.name) \
                 .order_by(Work.id)
             if ctx.store.dialect == "postgresql":
@@ -121,7 +123,8 @@ class Worker:
                     self._followups(s, isolate, taken)
                 if time.monotonic() - start > BATCH_SECONDS:
                     break
-            rows.write_later(s)
+            _write_later(s)
+            _delete_ran(s)
             sync_dirs(s.info["unsynced"])  # what the rows record is durable before they are
         return taken
 
@@ -146,7 +149,7 @@ class Worker:
         queued = len(followups(s))
         try:
             if isolate:
-                rows.write_later(s)  # what the savepoint's rollback must not take
+                _write_later(s)  # what the savepoint's rollback must not take
                 with s.begin_nested():
                     later = self._step(s, job)
             else:
@@ -157,27 +160,39 @@ class Worker:
             log.exception("%s %s %s failed", job.step, job.item_kind, job.item_id)
             del followups(s)[queued:]
             rows.forget(s)
-            s.info.pop("records", None)  # (rolled back: their ids may be taken again)
+            sequences.forget_taken(s)
+            s.info.pop("handover", None)  # (rolled back: their ids may be taken again)
             self._park(s, job, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3))
-            if job.id is not None:
-                rows.remove(s, Work, [job.id])
+            _ran(s, job)
             return False
         if later is not None:
+            _wrote_work(s, job)
             if job.id is None:
                 _queue(s, job, ctx.clock() + later.delay, job.attempts + 1)
             else:
                 rows.change(s, Work, job.id, not_before=ctx.clock() + later.delay,
                             attempts=job.attempts + 1, claimed_by=None, claimed_until=None)
-        elif job.id is not None:
-            rows.remove(s, Work, [job.id])
+        else:
+            _ran(s, job)
         crash_point(f"{job.step}-before-commit")
         log.info("%s ran %s %s %d", self.name, job.step, job.item_kind, job.item_id)
         return True
 
     def _behind(self, s: Session, job: Job) -> bool:
         """An older ``deliver`` row of the job's partner waits (every row is older than a
-        job not written yet)."""
-        return s.connection().execute(_OLDER, {"partner": job.partner_id}).first() is not None
+        job not written yet). On SQLite nobody else writes while the transaction runs (it
+        holds the write lock), so a partner found without one stays so until this
+        transaction writes one (``_queue``, or a delivery that must wait): asked once."""
+        clear: set[str | None] = s.info.setdefault("no_deliver_rows", set())
+        if job.partner_id in clear:
+            return False
+        if any(step == "deliver" for _, step in s.info.get("ran", ())):
+            _delete_ran(s)  # (a delivery that ran in this transaction does not wait)
+        if s.connection().execute(_OLDER, {"partner": job.partner_id}).first() is not None:
+            return True
+        if self.ctx.store.dialect == "sqlite":
+            clear.add(job.partner_id)
+        return False
 
     def _step(self, s: Session, job: Job) -> Later | None:
         if job.step in ("process", "reprocess"):
@@ -240,8 +255,34 @@ _OLDER = select(Work.id).where(Work.step == "deliver",
                                Work.partner_id == bindparam("partner")).limit(1)
 
 
+def _write_later(s: Session) -> None:
+    """Write what the transaction kept back: rows (``rows.later``), control numbers."""
+    rows.write_later(s)
+    sequences.write_taken(s)
+
+
+def _ran(s: Session, job: Job) -> None:
+    """``job``'s claimed row (if it has one) is done: deleted with the others at the end of
+    the transaction (``_delete_ran``), one statement for the batch."""
+    if job.id is not None:
+        s.info["ran"].append((job.id, job.step))
+
+
+def _delete_ran(s: Session) -> None:
+    ran = s.info["ran"]
+    rows.remove(s, Work, [wid for wid, _ in ran])
+    ran.clear()
+
+
+def _wrote_work(s: Session, job: Job) -> None:
+    """A work row of ``job`` is (still) in the queue: ``_behind`` must ask again."""
+    if job.step == "deliver":
+        s.info.get("no_deliver_rows", set()).discard(job.partner_id)
+
+
 def _queue(s: Session, job: Job, not_before: object, attempts: int) -> None:
     """Write a next step that did not run now (or must run again later) to the queue."""
+    _wrote_work(s, job)
     rows.add(s, Work, {"item_kind": job.item_kind, "item_id": job.item_id, "step": job.step,
                        "partner_id": job.partner_id, "not_before": not_before,
                        "attempts": attempts, "claimed_by": None, "claimed_until": None})

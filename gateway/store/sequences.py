@@ -16,9 +16,18 @@ then sees the new value), SQLite holds its write lock (``BEGIN IMMEDIATE``; othe
 ``busy_timeout``). Workers in threads and processes therefore never get the same number, and a
 number is used up only when its transaction commits, so the series has no gaps either. After
 ``end`` the series wraps to ``start``; a row left outside a changed range restarts at ``start``.
+
+A transaction that takes many numbers (the worker's batch of small files, three numbers for
+each file's ack) can ``collect`` them: after its first upsert of a series the row is its own
+until it commits (the lock above), so the numbers that follow are counted in memory, with the
+same wrap rule, and ``write_taken`` writes the last one back, one UPDATE per series, before
+the commit and before a savepoint (so that rolling the savepoint back, then ``forget_taken``,
+gives its numbers back: still no gap).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
@@ -34,6 +43,7 @@ _UPSERT = text(
     "ON CONFLICT (partner_id, kind) DO UPDATE SET last_value = CASE "
     "WHEN sequences.last_value >= :end OR sequences.last_value < :start THEN :start "
     "ELSE sequences.last_value + 1 END RETURNING last_value")
+_WRITE_BACK = text("UPDATE sequences SET last_value = :v WHERE partner_id = :p AND kind = :k")
 
 
 class DbControlNumbers:
@@ -85,6 +95,56 @@ class SessionControlNumbers:
         self.session = session
 
     def next(self, kind: Kind) -> int:
+        taken: dict[tuple[str, str], _Taken] | None = self.session.info.get("sequences")
+        if taken is None:
+            return self._upsert(kind)
+        rng: NumberRange = getattr(self.numbers.ranges, kind)
+        key = (self.numbers.partner_id, kind)
+        last = taken.get(key)
+        if last is not None and (last.start, last.end) != (rng.start, rng.end):
+            write_taken(self.session)  # (the profile's range changed meanwhile)
+            last = None
+        if last is None:
+            last = taken[key] = _Taken(self._upsert(kind), rng.start, rng.end)
+            return last.value
+        last.value = last.start if last.value >= last.end or last.value < last.start \
+            else last.value + 1
+        last.unwritten = True
+        return last.value
+
+    def _upsert(self, kind: Kind) -> int:
         stmt, params = self.numbers.statement(kind)
         # (on the session's connection: the same transaction, without the ORM's execute)
         return int(self.session.connection().execute(stmt, params).scalar_one())
+
+
+@dataclass
+class _Taken:
+    """The last number a collecting transaction took of a series (its row is locked)."""
+
+    value: int
+    start: int
+    end: int
+    unwritten: bool = False
+
+
+def collect(session: Session) -> None:
+    """Numbers ``within(session)`` after the first of each series come from memory from now
+    on; the caller calls ``write_taken`` before it commits or begins a savepoint."""
+    session.info["sequences"] = {}
+
+
+def write_taken(session: Session) -> None:
+    """Write the last number of each series taken in memory back to its row."""
+    taken: dict[tuple[str, str], _Taken] = session.info.get("sequences", {})
+    for (partner, kind), last in taken.items():
+        if last.unwritten:
+            session.connection().execute(_WRITE_BACK, {"v": last.value, "p": partner,
+                                                       "k": kind})
+            last.unwritten = False
+
+
+def forget_taken(session: Session) -> None:
+    """A savepoint was rolled back: the rows hold what ``write_taken`` wrote before it."""
+    if "sequences" in session.info:
+        session.info["sequences"] = {}

@@ -3,6 +3,7 @@ one document per idempotency key even across restarts, crashes and racing worker
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ import xmlschema
 from gateway.canonical import RECORD_TYPES
 from gateway.canonical.xml import from_xml
 from gateway.erp import Receipt, Rejected, Retry
-from gateway.erp.file import CANONICAL_SCHEMAS, KEYS, FileConnector, file_name
+from gateway.erp.file import CANONICAL_SCHEMAS, KEYS, FileConnector, file_name, key_hash
 from gateway.erp.payload import dumps, envelope
 from tests.erp.deliveries import EXAMPLES, PURCHASE_ORDER, delivery
 
@@ -41,6 +42,22 @@ def test_json_file_holds_the_canonical_record(tmp_path: Path) -> None:
     assert data == PURCHASE_ORDER.model_dump(mode="json")
     assert type(PURCHASE_ORDER).model_validate(data) == PURCHASE_ORDER
     assert hidden_temp_files(out) == []
+
+
+def test_a_delivery_may_leave_the_folder_fsyncs_to_its_caller(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    unsynced: set[Path] = set()
+    FileConnector(tmp_path).deliver(dataclasses.replace(delivery(), unsynced=unsynced))
+    [path] = exported(tmp_path)
+    marker = tmp_path / KEYS / key_hash(delivery().idempotency_key)[:2]
+    assert unsynced == {tmp_path, marker}  # the export's folder and its marker's
+    assert len(synced) == 1  # the export's bytes only, before it got its name
+    synced.clear()
+    FileConnector(tmp_path / "alone").deliver(delivery())
+    assert len(synced) == 2  # without a caller to do it: the folder too
 
 
 def test_same_key_twice_is_one_file(tmp_path: Path) -> None:

@@ -82,3 +82,4 @@ def test_a_failing_step_parks_its_item_and_the_batch_goes_on(
     good = trace(ctx.store, f"BB{5000000 + 3}")["items"]
     assert [i["kind"] for i in good][:2] == ["file", "interchange"]
     assert any(i["kind"] == "delivery" and i["status"] == "delivered" for i in good)
+

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from gateway.acks.numbers import KINDS, AckContext, ControlNumbers
 from gateway.partners.profile import ControlNumbers as Ranges
 from gateway.partners.profile import NumberRange
+from gateway.store import sequences
 from gateway.store.db import Store
 from gateway.store.models import SequenceRow
 from gateway.store.sequences import DbControlNumbers
@@ -69,6 +70,37 @@ def test_numbers_taken_within_a_rolled_back_transaction_are_not_used_up(
     with store.session(write=True) as s, s.begin():
         assert numbers.within(s).next("transaction") == 2  # no gap
     assert numbers.next("transaction") == 3
+
+
+def test_a_collecting_transaction_counts_in_memory_and_writes_the_last_back(
+        store: Store) -> None:
+    numbers = DbControlNumbers(store, "tp", Ranges(group=NumberRange(start=5, end=7)))
+    assert numbers.next("group") == 5
+    with store.session(write=True) as s, s.begin():
+        sequences.collect(s)
+        inside = numbers.within(s)
+        assert [inside.next("group") for _ in range(4)] == [6, 7, 5, 6]  # the same wrap
+        # another instance on the same transaction continues the same series
+        assert DbControlNumbers(store, "tp", numbers.ranges).within(s).next("group") == 7
+        sequences.write_taken(s)
+    assert numbers.next("group") == 5
+
+
+def test_a_rolled_back_savepoint_gives_its_collected_numbers_back(store: Store) -> None:
+    numbers = DbControlNumbers(store, "tp")
+    with store.session(write=True) as s, s.begin():
+        sequences.collect(s)
+        inside = numbers.within(s)
+        assert [inside.next("interchange"), inside.next("interchange")] == [1, 2]
+        sequences.write_taken(s)  # before the savepoint, as the worker does
+        with pytest.raises(RuntimeError), s.begin_nested():
+            assert [inside.next("interchange"), inside.next("transaction")] == [3, 1]
+            raise RuntimeError("the step failed")
+        sequences.forget_taken(s)
+        assert [inside.next("interchange"), inside.next("transaction")] == [3, 1]  # no gap
+        assert inside.next("interchange") == 4
+        sequences.write_taken(s)
+    assert [numbers.next("interchange"), numbers.next("transaction")] == [5, 2]
 
 
 def test_it_is_the_ack_renderers_control_number_source(store: Store) -> None:
