@@ -2,10 +2,11 @@
 its embedded defaults (SQLite in WAL mode with ``synchronous=FULL``, the local archive with
 fsync, the file connector), measured in a fresh process per figure:
 
-- ``small``: N small interchanges (BigBox 850s of about 1 KB, each its own interchange with its
-  own control numbers and PO number) ingested one by one, then every step run by one worker:
-  archived, validated, acknowledged (997 archived and written to the partner's folder),
-  translated, delivered; interchanges per second over the whole, durable at every commit;
+- ``small``: N small interchanges (BigBox 850s of about 2 KB, twelve lines, each its own
+  interchange with its own control numbers and PO number) ingested one by one, then every
+  step run by one worker: archived, validated, acknowledged (997 archived and written to the
+  partner's folder), translated, delivered; interchanges per second over the whole, durable
+  at every commit;
 - ``file``: one X12 file of about 10 MB (the translate benchmark's 850s and 810s) through the
   same steps: MB/s and documents/s;
 - with ``--pg-url URL`` (a PostgreSQL database the benchmark may fill), ``small`` on PostgreSQL
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +34,35 @@ Row = dict[str, Any]
 
 
 def variant(n: int) -> bytes:
-    """The BigBox sample as its n-th interchange (own control numbers and PO number)."""
-    return (SAMPLE.read_bytes().replace(b"000104522", f"{200000 + n:09d}".encode())
+    """The BigBox sample as its n-th interchange (own control numbers and PO number), its
+    lines four times over: about 2 KB, the size the pipeline target names."""
+    return (_lines(SAMPLE.read_bytes(), 4).replace(b"000104522", f"{200000 + n:09d}".encode())
             .replace(b"*104522*", f"*{300000 + n}*".encode())
             .replace(b"*104522~", f"*{300000 + n}~".encode())
             .replace(b"BB4410023", f"BB{5000000 + n}".encode()))
+
+
+def _lines(data: bytes, copies: int) -> bytes:
+    """``data`` (one 850) with its PO1 loops ``copies`` times, numbered on, and the CTT line
+    count and quantity total, the AMT total and the SE count to match: the partner's checks
+    (line count, store quantities) still pass."""
+    start, end = data.index(b"PO1*"), data.index(b"CTT*")
+    lines = len(re.findall(rb"PO1\*", data[start:end]))
+
+    def renumbered(k: int) -> bytes:
+        return re.sub(rb"PO1\*(\d+)\*", lambda m: b"PO1*%d*" % (int(m[1]) + lines * k),
+                      data[start:end])
+
+    loops = [renumbered(k) for k in range(copies)]
+    out = data[:start] + b"".join(loops) + data[end:]
+    ctt = re.search(rb"CTT\*(\d+)\*(\d+)", out)
+    amt = re.search(rb"AMT\*TT\*([0-9.]+)", out)
+    assert ctt is not None and amt is not None
+    out = out.replace(ctt[0], b"CTT*%d*%d" % (int(ctt[1]) * copies, int(ctt[2]) * copies))
+    out = out.replace(amt[0], b"AMT*TT*%s" % str(Decimal(amt[1].decode()) * copies).encode())
+    st = out.index(b"ST*")
+    count = out[st:out.index(b"SE*", st)].count(b"~") + 1
+    return re.sub(rb"SE\*\d+\*", b"SE*%d*" % count, out)
 
 
 # the generated translate file comes from many made-up senders: one profile takes them all
