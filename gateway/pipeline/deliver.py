@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -46,11 +46,33 @@ def backoff(ctx: Context, attempts: int) -> timedelta:
                                  random.uniform(0, ceiling)))
 
 
+class DeliveryRow(NamedTuple):
+    """What the deliver step reads of a delivery (``_DELIVERY``'s columns, in its order): the
+    process step that wrote the rows hands it over in the same transaction (``hand_over``)."""
+
+    status: str
+    attempts: int
+    idempotency_key: str
+    document_id: int
+    partner_id: str | None
+    type: str
+    doc_status: str
+    tx_id: int | None
+    tx_status: str | None
+    tx_control: str | None
+    ix_id: int | None
+    ix_control: str | None
+    file_id: int | None
+    file_name: str | None
+    sha256: str | None
+
+
 def deliver(ctx: Context, s: Session, delivery_id: int) -> Later | None:
-    row = take_over(s, ("delivery", delivery_id))  # the process step's, same transaction
+    row: DeliveryRow | None = take_over(s, ("delivery", delivery_id))  # same transaction
     if row is None:
-        row = s.connection().execute(_DELIVERY, {"id": delivery_id}).first()
-    assert row is not None
+        found = s.connection().execute(_DELIVERY, {"id": delivery_id}).first()
+        assert found is not None
+        row = DeliveryRow(*found)
     d = Item(delivery_id, row.status)
     if d.status in ("delivered", "parked"):
         return None  # already done (a replayed work row)

@@ -19,7 +19,6 @@ import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -30,6 +29,7 @@ from gateway.partners import PartnerProfile
 from gateway.pipeline.acks_in import ACK_SETS, AckResult, reconcile
 from gateway.pipeline.acks_in import parse as parse_ack
 from gateway.pipeline.context import Context, Job, event, follow, hand_over, unsynced
+from gateway.pipeline.deliver import DeliveryRow
 from gateway.pipeline.envelope_rows import (
     EnvelopeRows,
     FileRow,
@@ -314,7 +314,7 @@ def _record_set(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile, i
             "connector": _connector_name(ctx, profile, record.record_type), "attempts": 0,
             "erp_ref": None, "message": None, "delivered_at": None}), "pending")
         # what the deliver step that follows would read back (``deliver._DELIVERY``)
-        hand_over(s, ("delivery", d.id), SimpleNamespace(
+        hand_over(s, ("delivery", d.id), DeliveryRow(
             status=d.status, attempts=0, idempotency_key=key, document_id=doc.id,
             partner_id=profile.id, type=record.record_type, doc_status=doc.status,
             tx_id=tx.id, tx_status=tx.status, tx_control=t.control_number, ix_id=ix.id,

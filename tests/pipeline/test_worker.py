@@ -83,3 +83,11 @@ def test_a_failing_step_parks_its_item_and_the_batch_goes_on(
     assert [i["kind"] for i in good][:2] == ["file", "interchange"]
     assert any(i["kind"] == "delivery" and i["status"] == "delivered" for i in good)
 
+
+
+def test_the_handed_over_delivery_row_has_the_query_columns() -> None:
+    """The process step hands the deliver step a ``DeliveryRow`` instead of its reading the
+    row back: both must carry the same columns, in the same order."""
+    from gateway.pipeline.deliver import _DELIVERY, DeliveryRow
+
+    assert DeliveryRow._fields == tuple(c.name for c in _DELIVERY.selected_columns)
