@@ -25,7 +25,7 @@ from gateway.translate.mapfile import (
     TranslationMap,
     climb,
 )
-from gateway.translate.paths import get_path, set_path
+from gateway.translate.paths import get_path, parsed, set_path
 from gateway.translate.rules import defaults as apply_defaults
 from gateway.translate.rules import xref_out
 from gateway.x12.writer import GroupHeader, Transaction, X12Envelope, write_interchange
@@ -91,8 +91,30 @@ def _emit(tmap: TranslationMap, bindings: list[Binding], scope: dict[str, Any],
 def _items(scope: dict[str, Any], b: Binding) -> list[Any]:
     assert b.each is not None
     items = get_path(scope, b.each) or []
+    if "[" in b.each:
+        _left_out(scope, b.each)
     return [i for i in items
             if not any(i.get(k) in vals for k, vals in b.skip.items())]
+
+
+def _left_out(scope: dict[str, Any], each: str) -> None:
+    """A path through one item of a list (``orders[0].packs``: a DESADV carries one order's
+    packing) leaves the other items' values out of the document: refuse rather than drop
+    them quietly."""
+    parts = parsed(each)
+    for n, (name, index) in enumerate(parts):
+        if index is None or not index.isdigit():
+            continue
+        head = ".".join(f"{p}[{i}]" if i is not None else p for p, i in parts[:n])
+        listed = get_path(scope, f"{head}.{name}" if head else name) or []
+        rest = ".".join(f"{p}[{i}]" if i is not None else p for p, i in parts[n + 1:])
+        for k, item in enumerate(listed):
+            if k != int(index) and rest and get_path(item, rest):
+                raise GatewayError(
+                    f"{name}[{k}].{rest} holds values this map cannot write (it writes "
+                    f"{each} only): send one document for each of the {name}",
+                    code="outbound.not_carried")
+        return
 
 
 def _groups(tmap: TranslationMap, b: Binding, scope: dict[str, Any], out: list[Segment],

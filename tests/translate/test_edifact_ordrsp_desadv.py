@@ -23,6 +23,7 @@ from gateway.canonical.acknowledgement import (
 from gateway.canonical.common import DateRef, Identifier, Party, Weight
 from gateway.canonical.ship_notice import Pack, ShipItem, ShipNotice, ShipOrder
 from gateway.edifact.writer import EdifactEnvelope
+from gateway.errors import GatewayError
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.edifact_out import generate_edifact
 from tests.translate.util import _code, _dec, _opt, _text, back, translate
@@ -145,6 +146,25 @@ PALLET = ShipNotice(
                               unit="each", lot_number="L24032"),)))),),
         items=(ShipItem(line_number="2", gtin="8712345000431", quantity=Decimal("1"),
                         unit="case"),)),))
+
+
+def test_a_second_order_with_packs_is_refused_not_dropped() -> None:
+    """The DESADV map writes the first order's packing only: a record whose later order has
+    packs or items is refused (one despatch advice per order), never written without them;
+    a later order with nothing packed under it is only its RFF ON group."""
+    first = PALLET.orders[0]
+    other = first.model_copy(update={"order_number": "PO-2024-00032"})
+    two = PALLET.model_copy(update={"orders": (first, other)})
+    with pytest.raises(GatewayError) as exc:
+        generate_edifact(two, _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
+                         datetime(2024, 1, 2, 3, 4))
+    assert exc.value.code == "outbound.not_carried"
+    assert "orders[1].items" in exc.value.message or "orders[1].packs" in exc.value.message
+    bare = PALLET.model_copy(update={"orders": (first, other.model_copy(
+        update={"packs": (), "items": ()}))})
+    text = generate_edifact(bare, _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
+                            datetime(2024, 1, 2, 3, 4))
+    assert "RFF+ON:PO-2024-00032'" in text
 
 
 def test_pallet_of_cartons_round_trips_with_cps_ids() -> None:
