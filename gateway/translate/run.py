@@ -121,6 +121,8 @@ def translate_file(path: Path, *, partner: str | None = None,
     # (a big file of orders through maps without such checks keeps none)
     keep_orders = registry is not None and _checks_orders(registry, partner, maps)
 
+    routes: dict[tuple[Any, ...], TranslationMap | tuple[str, str]] = {}
+
     def order(number: str) -> Any:
         if number not in known and number in compiled_orders:
             known[number] = PurchaseOrder.model_validate(compiled_orders.pop(number))
@@ -138,19 +140,17 @@ def translate_file(path: Path, *, partner: str | None = None,
                 return
         if msg.report.status != "accepted":
             return  # reported with the engine's codes below, after the whole file
-        where = generic_map_path(msg)
         profile = registry.get(who) if registry is not None else None
-        if profile is not None:
-            try:
-                where = partner_map(profile, msg.report.set_id, where.parent.name, "inbound")
-            except GatewayError as exc:
-                out.errors.append({**ctx, "code": exc.code, "message": exc.message})
-                return
-        if not where.is_file():
-            out.errors.append({**ctx, "code": "translate.no_map",
-                               "message": f"no map for {msg.report.set_id} yet ({where.name})"})
+        # the map of a partner's document in a version, looked up once (not a stat per set)
+        key = (who, msg.interchange.standard, msg.group.version, msg.report.set_id,
+               *msg.report.message_identifier)
+        route = routes.get(key)
+        if route is None:
+            route = routes[key] = _route(msg, profile, maps)
+        if isinstance(route, tuple):
+            out.errors.append({**ctx, "code": route[0], "message": route[1]})
             return
-        tmap = maps.get(where) or maps.setdefault(where, load_map(where))
+        tmap = route
         before = len(msg.report.errors)
         actions = profile.checks if profile else None
         head = {"partner": who, **{k: v for k, v in ctx.items() if k != "set"}}
@@ -188,6 +188,21 @@ def translate_file(path: Path, *, partner: str | None = None,
             for t in g.transactions:
                 _rejected(out, ix.control_number, g.control_number, t)
     return out
+
+
+def _route(msg: Message, profile: PartnerProfile | None, maps: dict[Path, TranslationMap]
+           ) -> TranslationMap | tuple[str, str]:
+    """The map that translates ``msg`` for ``profile`` (None: the generic maps), loaded into
+    ``maps``; or the error (code, message) that says why there is none."""
+    where = generic_map_path(msg)
+    if profile is not None:
+        try:
+            where = partner_map(profile, msg.report.set_id, where.parent.name, "inbound")
+        except GatewayError as exc:
+            return exc.code, exc.message
+    if not where.is_file():
+        return "translate.no_map", f"no map for {msg.report.set_id} yet ({where.name})"
+    return maps.get(where) or maps.setdefault(where, load_map(where))
 
 
 ORDER_RULES = ("po_price", "po_quantity")  # the business checks that look up the PO
