@@ -100,3 +100,23 @@ charges = st.lists(st.fixed_dictionaries({
     "percent": _opt(_dec(1, 999)),
     "description": _opt(_text(80)),
 }).filter(lambda c: c["amount"] is not None or c["percent"] is not None), max_size=2)
+
+
+def mutate(data: bytes, terminator: bytes, separator: bytes, envelope: tuple[bytes, ...],
+           odd: list[bytes], count: int, seed: int) -> bytes:
+    """``data`` with ``count`` element values (outside the ``envelope`` segments) replaced at
+    random by one of ``odd``, past a segment's end too (the robustness tests' input)."""
+    import random
+
+    rnd = random.Random(seed)
+    segments = data.split(terminator)
+    for _ in range(count):
+        i = rnd.randrange(len(segments))
+        parts = segments[i].split(separator)
+        if parts[0].strip() in (*envelope, b""):
+            continue
+        j = rnd.randrange(1, len(parts) + 2)
+        parts += [b""] * (j + 1 - len(parts))
+        parts[j] = rnd.choice(odd)
+        segments[i] = separator.join(parts)
+    return terminator.join(segments)
