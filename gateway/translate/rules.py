@@ -31,7 +31,7 @@ from gateway.report import Defect
 Action = Literal["warn", "reject"]
 CheckAction = Literal["warn", "reject", "off"]
 CheckRule = Literal["line_count", "line_amounts", "total_amount", "required", "po_price",
-                    "po_quantity", "destination_quantities"]
+                    "po_quantity", "destination_quantities", "one_order"]
 
 
 class _Model(BaseModel):
@@ -318,8 +318,18 @@ def _destinations(c: Check, record: Any, _orders: OrderLookup | None) -> Iterato
                        f"the line orders {line.quantity}")
 
 
+def _one_order(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
+    """For a map that reads one order's packing (the DESADV's: its lines' own order
+    references are not read), a notice of several orders with packs or items cannot say
+    which order they belong to."""
+    orders = getattr(record, "orders", ()) or ()
+    if len(orders) > 1 and any(o.packs or o.items for o in orders):
+        yield (f"{len(orders)} orders ({', '.join(o.order_number for o in orders)}): the "
+               "packs and items cannot be told apart by order here (one notice per order)")
+
+
 _RULES: dict[str, Callable[[Check, Any, OrderLookup | None], Iterator[str]]] = {
     "line_count": _line_count, "line_amounts": _line_amounts, "total_amount": _total_amount,
     "required": _required, "po_price": _po_price, "po_quantity": _po_quantity,
-    "destination_quantities": _destinations,
+    "destination_quantities": _destinations, "one_order": _one_order,
 }

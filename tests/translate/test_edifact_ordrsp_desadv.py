@@ -151,7 +151,8 @@ PALLET = ShipNotice(
 def test_a_second_order_with_packs_is_refused_not_dropped() -> None:
     """The DESADV map writes the first order's packing only: a record whose later order has
     packs or items is refused (one despatch advice per order), never written without them;
-    a later order with nothing packed under it is only its RFF ON group."""
+    a later order with nothing packed under it is only its RFF ON group, and reading such a
+    message back is refused too (which order do the packs belong to?)."""
     first = PALLET.orders[0]
     other = first.model_copy(update={"order_number": "PO-2024-00032"})
     two = PALLET.model_copy(update={"orders": (first, other)})
@@ -165,6 +166,11 @@ def test_a_second_order_with_packs_is_refused_not_dropped() -> None:
     text = generate_edifact(bare, _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
                             datetime(2024, 1, 2, 3, 4))
     assert "RFF+ON:PO-2024-00032'" in text
+    # read back, its packs cannot be told apart by order: the one_order check rejects it
+    [(record, msg)] = translate(text.encode(), _map("D96A", "DESADV"))
+    assert record is None
+    assert [d.code for d in msg.report.errors] == ["st.business_rule"]
+    assert "2 orders (PO-2024-00031, PO-2024-00032)" in msg.report.errors[0].message
 
 
 def test_pallet_of_cartons_round_trips_with_cps_ids() -> None:
