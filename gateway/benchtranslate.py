@@ -59,7 +59,7 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
     from gateway.translate.compiled import translate_text
     from gateway.translate.inbound import translate_message
     from gateway.translate.mapfile import load_map
-    from gateway.translate.run import generic_map_path
+    from gateway.translate.run import RecordText, document_json, generic_map_path
 
     maps: dict[tuple[str | None, ...], TranslationMap | None] = {}
 
@@ -95,11 +95,12 @@ def _translator(sink: BinaryIO | None, counts: _Counts, keep: list[tuple[Any, Tr
     def write(msg: Message, kind: str, record: bytes) -> None:
         counts.translated += 1
         if sink is not None:
-            head = to_json({"type": kind, "partner": "generic",
-                            "interchange_control_number": msg.interchange.control_number,
-                            "group_control_number": msg.group.control_number,
-                            "transaction_control_number": msg.report.control_number})
-            text = head[:-1] + b',"record":' + record + b"}\n"
+            text = document_json({
+                "type": kind, "partner": "generic",
+                "interchange_control_number": msg.interchange.control_number,
+                "group_control_number": msg.group.control_number,
+                "transaction_control_number": msg.report.control_number,
+                "record": RecordText(record)}) + b"\n"
             counts.out_bytes += len(text)
             sink.write(text)
 

@@ -620,10 +620,7 @@ def translate_text(msg: Message, tmap: TranslationMap, *,
     if tmap.checks:  # the checks need the record, made from the dict
         data = translate_json(msg, tmap, checks=checks, orders=orders)
         return None if data is None else to_json(data)
-    if not msg.validated or msg.report.status != "accepted":
-        return None
-    grammar = lookup(msg)
-    cm = compiled(tmap, grammar) if grammar is not None else None
+    cm = _compiled_for(msg, tmap)
     return cm.run_text(msg) if cm is not None else None
 
 
@@ -639,12 +636,7 @@ def translate_record(msg: Message, tmap: TranslationMap, *,
 
 def _translate(msg: Message, tmap: TranslationMap, checks: dict[str, CheckAction] | None,
                orders: OrderLookup | None, want: bool) -> tuple[Any, Any]:
-    if not msg.validated or msg.report.status != "accepted":
-        return None, None  # the compiled code leans on validation (no control characters)
-    grammar = lookup(msg)
-    if grammar is None:
-        return None, None
-    cm = compiled(tmap, grammar)
+    cm = _compiled_for(msg, tmap)
     data = cm.run(msg) if cm is not None else None
     if data is None or not (tmap.checks or want):
         return data, None
@@ -659,3 +651,11 @@ def _translate(msg: Message, tmap: TranslationMap, checks: dict[str, CheckAction
             d.offset = d.offset if d.offset is not None else msg.report.offset
         msg.report.errors.extend(defects)
     return data, record
+
+
+def _compiled_for(msg: Message, tmap: TranslationMap) -> CompiledMap | None:
+    """The compiled form of ``tmap`` for ``msg``'s guide, when ``msg`` may take it."""
+    if not msg.validated or msg.report.status != "accepted":
+        return None  # the compiled code leans on validation (no control characters)
+    grammar = lookup(msg)
+    return compiled(tmap, grammar) if grammar is not None else None

@@ -101,13 +101,12 @@ def _left_out(scope: dict[str, Any], each: str) -> None:
     """A path through one item of a list (``orders[0].packs``: a DESADV carries one order's
     packing) leaves the other items' values out of the document: refuse rather than drop
     them quietly."""
-    parts = parsed(each)
-    for n, (name, index) in enumerate(parts):
+    steps = each.split(".")  # one per parsed part
+    for n, (name, index) in enumerate(parsed(each)):
         if index is None or not index.isdigit():
             continue
-        head = ".".join(f"{p}[{i}]" if i is not None else p for p, i in parts[:n])
-        listed = get_path(scope, f"{head}.{name}" if head else name) or []
-        rest = ".".join(f"{p}[{i}]" if i is not None else p for p, i in parts[n + 1:])
+        listed = get_path(scope, ".".join([*steps[:n], name])) or []
+        rest = ".".join(steps[n + 1:])
         for k, item in enumerate(listed):
             if k != int(index) and rest and get_path(item, rest):
                 raise GatewayError(
