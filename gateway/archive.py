@@ -24,7 +24,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -104,20 +104,34 @@ def sync_dirs(folders: set[Path]) -> None:
     caller): an fsync each, or for many of them one ``syncfs`` per file system (Linux), which
     commits the file system's journal once instead of once per folder. Empties the set."""
     if len(folders) >= _SYNCFS_FROM and _syncfs is not None:
-        devices: dict[int, Path] = {}
-        for folder in folders:
-            devices.setdefault(os.stat(folder).st_dev, folder)
-        for folder in devices.values():
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                if _syncfs(fd) != 0:
-                    raise OSError(ctypes.get_errno(), f"syncfs {folder} failed")
-            finally:
-                os.close(fd)
+        _sync_file_systems(folders)
     else:
         for folder in folders:
             _fsync_dir(folder)
     folders.clear()
+
+
+def _sync_file_systems(folders: Iterable[Path]) -> None:
+    """One ``syncfs`` for each file system that holds one of ``folders``."""
+    assert _syncfs is not None
+    devices: dict[int, Path] = {}
+    for folder in folders:
+        devices.setdefault(os.stat(folder).st_dev, folder)
+    for folder in devices.values():
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if _syncfs(fd) != 0:
+                raise OSError(ctypes.get_errno(), f"syncfs {folder} failed")
+        finally:
+            os.close(fd)
+
+
+def _fsync_path(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _find_syncfs() -> Callable[[int], int] | None:
@@ -194,6 +208,63 @@ class Archive:
                     d.rmdir()
             raise self._unwritable(path, exc) from exc
         return item
+
+    def put_many(self, datas: Sequence[bytes]) -> list[ArchivedItem]:
+        """Archive several byte strings durably (a group commit); their items, in order.
+
+        Each is written to a temporary file without an fsync of its own; then one ``syncfs``
+        makes all of their bytes durable, the temporary files get their names (renames), and a
+        second ``syncfs`` makes the names durable: two flushes for the lot instead of about
+        three fsyncs a file, and still never a name before its bytes (so an item under its
+        name is always complete, as with ``put``). Where ``syncfs`` is missing, or for fewer
+        than four new items, each file and folder is fsynced instead. On an error
+        ``ArchiveError`` is raised: the caller records none of them (an item that got its name
+        before the error is complete, and is simply archived again later)."""
+        items: list[ArchivedItem] = []
+        staged: dict[str, tuple[str, Path]] = {}  # sha -> (temporary file, final path)
+        folders: set[Path] = set()
+        made: list[Path] = []
+        try:
+            for data in datas:
+                sha = hashlib.sha256(data).hexdigest()
+                path = self.path_for(sha)
+                item = ArchivedItem(sha, path, len(data))
+                items.append(item)
+                if sha in staged or self._present(item):
+                    continue
+                made += self._make_dirs(path.parent, folders)
+                fd, tmp = tempfile.mkstemp(prefix=f".{sha[:16]}.", suffix=".tmp",
+                                           dir=path.parent)
+                staged[sha] = (tmp, path)
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+                    os.fchmod(fd, READ_ONLY)
+                finally:
+                    os.close(fd)
+                folders.add(path.parent)
+            if not staged:
+                return items
+            if len(staged) >= _SYNCFS_FROM and _syncfs is not None:
+                _sync_file_systems(folders)
+            else:
+                for tmp, _ in staged.values():
+                    _fsync_path(tmp)
+            for sha in list(staged):
+                tmp, path = staged[sha]
+                os.replace(tmp, path)
+                del staged[sha]
+            sync_dirs(folders)
+        except OSError as exc:
+            for tmp, _ in staged.values():
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            for d in reversed(made):  # deepest first; a folder that is not empty stays
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            raise self._unwritable(self.root, exc) from exc
+        return items
 
     def _present(self, item: ArchivedItem) -> bool:
         """True when ``item`` is archived intact (its mtime refreshed); False when absent."""

@@ -35,7 +35,7 @@ from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
 from gateway.partners.endpoints import Erp
 from gateway.pipeline.context import Context
-from gateway.pipeline.ingest import ingest
+from gateway.pipeline.ingest import Incoming, ingest, ingest_many
 from gateway.pipeline.worker import Worker
 from gateway.store.db import default_url, open_store
 
@@ -143,6 +143,13 @@ class Gateway:
         known = partner if partner in self.ctx.registry else None
         return ingest(self.ctx, data, name=name, source=f"folder:{partner}", partner_id=known)
 
+    def take_many(self, files: list[tuple[bytes, str, str]]) -> list[int]:
+        """Several dropped files at once (one group commit, ``ingest_many``)."""
+        return ingest_many(self.ctx, [
+            Incoming(data, name, f"folder:{partner}",
+                     partner if partner in self.ctx.registry else None)
+            for data, name, partner in files])
+
     def send(self, data: bytes, name: str, partner: str) -> int:
         """A canonical record (JSON) from the ERP, dropped into ``partners/<id>/send/``."""
         import json
@@ -167,7 +174,7 @@ class Gateway:
 
         s = self.settings
         watcher = FolderWatcher(s.data_dir / "partners", self.take, stable_for=s.stable_for,
-                                send=self.send)
+                                send=self.send, ingest_many=self.take_many)
         self._thread("watcher", lambda: watcher.run_until(self.stop_event, s.scan_interval))
         for n in range(s.workers):
             w = Worker(self.ctx, f"{os.getpid()}-w{n}")

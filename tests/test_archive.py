@@ -254,3 +254,75 @@ def test_a_full_disk_leaves_nothing_behind(tmp_path: Path, fail: str,
     assert not root.exists()  # nor the folders made for it
     monkeypatch.undo()
     assert Archive(root).put(DATA).path.read_bytes() == DATA  # and it works once there is room
+
+
+@pytest.mark.parametrize("n", [2, 6])  # under four new items: fsyncs; from four: syncfs
+def test_put_many_writes_every_item_once(tmp_path: Path, n: int) -> None:
+    a = Archive(tmp_path / "archive")
+    before = a.put(b"already here")
+    datas = [b"item %d" % k for k in range(n)] + [b"item 0", b"already here"]
+    items = a.put_many(datas)
+    assert [i.sha256 for i in items] == [hashlib.sha256(d).hexdigest() for d in datas]
+    assert items[-1] == before and items[0] == items[n]  # a repeat is one item
+    for item, data in zip(items, datas, strict=True):
+        assert item.path.read_bytes() == data and item.size == len(data)
+        assert stat.S_IMODE(item.path.stat().st_mode) == 0o444
+    assert files_under(tmp_path / "archive") == sorted({i.path for i in items})
+    assert a.put_many([]) == []
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_put_many_makes_the_bytes_durable_before_any_name(
+        tmp_path: Path, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    real_sync = archive_module._sync_file_systems
+
+    def fsync(fd: int) -> None:
+        calls.append("fsync-file" if stat.S_ISREG(os.fstat(fd).st_mode) else "fsync-dir")
+        real_fsync(fd)
+
+    def sync(folders: object) -> None:
+        calls.append("syncfs")
+        real_sync(folders)  # type: ignore[arg-type]
+
+    def replace(src: str, dst: str) -> None:
+        calls.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(archive_module.os, "fsync", fsync)
+    monkeypatch.setattr(archive_module.os, "replace", replace)
+    monkeypatch.setattr(archive_module, "_sync_file_systems", sync)
+    Archive(tmp_path).put_many([b"data %d" % k for k in range(n)])
+    first_name = calls.index("rename")
+    if n >= 4 and archive_module._syncfs is not None:
+        assert calls == ["syncfs"] + ["rename"] * n + ["syncfs"]  # two flushes for the lot
+    else:
+        assert calls[:first_name] == ["fsync-file"] * n  # each file's bytes, then names
+        assert calls[first_name:first_name + n] == ["rename"] * n
+        after = calls[first_name + n:]  # then their folders: an fsync each, or one syncfs
+        assert after and set(after) <= {"fsync-dir", "syncfs"}
+
+
+def test_put_many_that_fails_names_nothing_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+    calls = {"n": 0}
+
+    def write(fd: int, data: bytes) -> int:
+        calls["n"] += 1
+        if calls["n"] == 4:  # the fourth file: the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(archive_module.os, "write", write)
+    root = tmp_path / "archive"
+    kept = Archive(root).put(b"from before")
+    with pytest.raises(ArchiveError, match="disk is full") as info:
+        Archive(root).put_many([b"batch %d" % k for k in range(6)])
+    assert info.value.retryable
+    assert files_under(tmp_path) == [kept.path]  # no temporary file, no item named
+    assert sorted(p for p in root.rglob("*") if p.is_dir()) == [kept.path.parent.parent,
+                                                                kept.path.parent]
+    monkeypatch.undo()
+    assert len(Archive(root).put_many([b"batch %d" % k for k in range(6)])) == 6

@@ -26,13 +26,19 @@ log = logging.getLogger("transports.folder")
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".filepart")
 
 Ingest = Callable[[bytes, str, str], int]  # (data, name, partner id) -> file id
+# several inbound files in one go (one group commit): [(data, name, partner id)] -> file ids
+IngestMany = Callable[[list[tuple[bytes, str, str]]], list[int]]
+BATCH_FILES = 64  # inbound files taken together at most (``ingest_many``)
+BATCH_BYTES = 16 << 20  # and their size at most, unless one file alone is larger
 
 
 class FolderWatcher:
     def __init__(self, root: Path, ingest: Ingest, *, stable_for: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, send: Ingest | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, send: Ingest | None = None,
+                 ingest_many: IngestMany | None = None) -> None:
         self.root = root  # DIR/partners
         self.ingest = ingest
+        self.ingest_many = ingest_many  # when set, the inbound files of a scan go in batches
         self.send = send  # canonical records to send, from DIR/partners/<id>/send/
         self.stable_for = stable_for
         self.clock = clock
@@ -41,6 +47,7 @@ class FolderWatcher:
     def scan(self) -> list[int]:
         """One pass over every partner's inbound folder; the ids of the files ingested."""
         done: list[int] = []
+        ready: list[tuple[Path, str]] = []  # inbound files for ``ingest_many``
         now = self.clock()
         present: set[Path] = set()
         boxes = [(p, self.ingest) for p in sorted(self.root.glob("*/inbound"))]
@@ -62,9 +69,14 @@ class FolderWatcher:
                         continue
                 elif now - seen[2] < self.stable_for:
                     continue
+                if take is self.ingest and self.ingest_many is not None:
+                    ready.append((path, partner))
+                    continue
                 fid = self._take(path, partner, take)
                 if fid is not None:
                     done.append(fid)
+        for batch in _batches(ready):
+            done += self._take_many(batch)
         for gone in set(self._seen) - present:
             del self._seen[gone]
         return done
@@ -91,6 +103,32 @@ class FolderWatcher:
         log.info("took %s (file %d)", path, fid)
         return fid
 
+    def _take_many(self, batch: list[tuple[Path, str]]) -> list[int]:
+        """Ingest ``batch`` in one go; when that fails, each file on its own (so the reason
+        is logged per file, and the files that can be taken are)."""
+        assert self.ingest_many is not None
+        read: list[tuple[Path, bytes, str]] = []
+        for path, partner in batch:
+            try:
+                read.append((path, path.read_bytes(), partner))
+            except OSError:
+                log.exception("could not read %s; it stays for the next scan", path)
+        try:
+            ids = self.ingest_many([(data, path.name, partner) for path, data, partner in read])
+        except Exception:  # noqa: BLE001 - one by one: each file keeps or gets its own fate
+            log.warning("taking %d files together failed; taking them one by one", len(read),
+                        exc_info=True)
+            return [fid for path, _, partner in read
+                    if (fid := self._take(path, partner, self.ingest)) is not None]
+        for (path, _, _), fid in zip(read, ids, strict=True):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            self._seen.pop(path, None)
+            log.info("took %s (file %d)", path, fid)
+        return ids
+
     def run_until(self, stop: threading.Event, interval: float = 0.5) -> None:
         while not stop.is_set():
             try:
@@ -98,6 +136,23 @@ class FolderWatcher:
             except Exception:  # noqa: BLE001 - a folder vanished mid-scan: next time
                 log.exception("scan of %s", self.root)
             stop.wait(interval)
+
+
+def _batches(ready: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
+    """``ready`` in batches of at most ``BATCH_FILES`` files and ``BATCH_BYTES`` bytes."""
+    out: list[list[tuple[Path, str]]] = []
+    size = 0
+    for path, partner in ready:
+        try:
+            n = path.stat().st_size
+        except OSError:
+            continue  # gone since the scan
+        if not out or len(out[-1]) >= BATCH_FILES or (out[-1] and size + n > BATCH_BYTES):
+            out.append([])
+            size = 0
+        out[-1].append((path, partner))
+        size += n
+    return out
 
 
 def _ignored(name: str) -> bool:

@@ -146,21 +146,25 @@ def test_erp_away_then_back_delivers_everything_in_order_per_partner(tmp_path: P
     assert [r["record"]["number"] for r in _Erp.received] == names
 
 
-def test_an_unwritable_archive_leaves_the_file_with_the_partner(tmp_path: Path) -> None:
+@pytest.mark.parametrize("together", [False, True])  # one by one, or as serve takes a backlog
+def test_an_unwritable_archive_leaves_the_file_with_the_partner(tmp_path: Path,
+                                                                together: bool) -> None:
     archive = tmp_path / "archive"
     archive.write_text("not a folder: the archive cannot be written")
     gw = Gateway(Settings(data_dir=tmp_path / "var", archive_dir=archive, scheduler=False,
                           stable_for=0))
     from transports.folder import FolderWatcher
 
-    watcher = FolderWatcher(tmp_path / "var" / "partners", gw.take, stable_for=0)
-    dropped = drop(tmp_path / "var", "bigbox", BIGBOX_850)
+    watcher = FolderWatcher(tmp_path / "var" / "partners", gw.take, stable_for=0,
+                            ingest_many=gw.take_many if together else None)
+    dropped = [drop(tmp_path / "var", "bigbox", BIGBOX_850),
+               drop(tmp_path / "var", "bigbox", CHECKS_850)]
     assert watcher.scan() == []  # refused: nothing was stored, so nothing is accepted
-    assert dropped.exists()
+    assert all(p.exists() for p in dropped)
     with gw.ctx.store.session() as s:
         assert s.scalar(select(func.count()).select_from(File)) == 0
     archive.unlink()  # the operator frees the archive
-    assert len(watcher.scan()) == 1 and not dropped.exists()
+    assert len(watcher.scan()) == 2 and not any(p.exists() for p in dropped)
     gw.ctx.store.close()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from gateway.canonical import Invoice
 from gateway.pipeline.context import Context
-from gateway.pipeline.ingest import ingest
+from gateway.pipeline.ingest import Incoming, ingest, ingest_many
 from gateway.pipeline.ops import ack_report, replay, replay_parked, trace
 from gateway.pipeline.outbound import queue_record
 from gateway.pipeline.worker import drain
@@ -85,6 +85,88 @@ def test_a_dropped_file_is_acknowledged_translated_and_delivered(ctx: Context) -
     with ctx.store.session() as s:
         d = s.scalars(select(Delivery)).one()
         assert d.idempotency_key == "bigbox:000104522:104522:0001"
+
+
+def test_a_backlog_ingested_together_is_recorded_and_delivered_like_single_files(
+        ctx: Context) -> None:
+    from gateway.benchpipeline import variant
+    from gateway.store.models import Work
+
+    datas = [variant(n) for n in range(5)] + [BIGBOX_850.read_bytes(), b"not EDI at all"]
+    ids = ingest_many(ctx, [Incoming(d, f"f{k}.edi", "folder", "bigbox")
+                            for k, d in enumerate(datas)])
+    assert ids == sorted(ids) and len(set(ids)) == 7
+    with ctx.store.session() as s:
+        files = [s.get(File, fid) for fid in ids]
+        assert [(f.name, f.status) for f in files if f] == [(f"f{k}.edi", "archived")
+                                                            for k in range(7)]
+        for f, data in zip(files, datas, strict=True):
+            assert f is not None and ctx.archive.get(f.sha256) == data
+            steps = s.scalars(select(Event.step).where(Event.item_kind == "file",
+                                                       Event.item_id == f.id)).all()
+            assert list(steps) == ["received", "archived"]
+        assert s.scalar(select(func.count()).select_from(Work)) == 7
+    drain(ctx)
+    assert count(ctx, Delivery, status="delivered") == 6
+    assert count(ctx, File, direction="in", status="parked") == 1  # the one that is not EDI
+    assert len(list((ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi"))) == 6
+
+
+def test_a_backlog_the_archive_refuses_is_not_accepted_at_all(ctx: Context) -> None:
+    from gateway.archive import Archive, ArchiveError
+
+    (ctx.data_dir / "blocked").write_text("a file where the archive should be")
+    ctx.archive = Archive(ctx.data_dir / "blocked" / "archive")
+    with pytest.raises(ArchiveError):
+        ingest_many(ctx, [Incoming(BIGBOX_850.read_bytes(), "a.edi", "folder", "bigbox"),
+                          Incoming(CHECKS_850.read_bytes(), "b.edi", "folder", "bigbox")])
+    assert count(ctx, File) == 0
+
+
+def test_the_watcher_takes_a_backlog_in_batches_and_one_by_one_when_that_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import transports.folder as folder
+    from gateway.benchpipeline import variant
+    from gateway.service import Gateway
+
+    gw = Gateway(Settings(data_dir=tmp_path / "var", archive_dir=tmp_path / "archive",
+                          scheduler=False, stable_for=0))
+    inbound = tmp_path / "var" / "partners" / "bigbox" / "inbound"
+    for n in range(7):
+        (inbound / f"po-{n}.edi").write_bytes(variant(n))
+    batches: list[int] = []
+
+    def take_many(files: list[tuple[bytes, str, str]]) -> list[int]:
+        batches.append(len(files))
+        return gw.take_many(files)
+
+    monkeypatch.setattr(folder, "BATCH_FILES", 3)
+    watcher = folder.FolderWatcher(tmp_path / "var" / "partners", gw.take, stable_for=0,
+                                   ingest_many=take_many)
+    assert len(watcher.scan()) == 7 and batches == [3, 3, 1]
+    assert list(inbound.iterdir()) == []
+    with gw.ctx.store.session() as s:
+        names = s.scalars(select(File.name).order_by(File.id)).all()
+        assert list(names) == [f"po-{n}.edi" for n in range(7)]
+
+    def failing(files: list[tuple[bytes, str, str]]) -> list[int]:
+        raise RuntimeError("the database is away")
+
+    singles: list[str] = []
+
+    def take(data: bytes, name: str, partner: str) -> int:
+        singles.append(name)
+        if name == "po-8.edi":
+            raise RuntimeError("this one cannot be taken now")
+        return gw.take(data, name, partner)
+
+    for n in (7, 8, 9):
+        (inbound / f"po-{n}.edi").write_bytes(variant(n))
+    watcher = folder.FolderWatcher(tmp_path / "var" / "partners", take, stable_for=0,
+                                   ingest_many=failing)
+    assert len(watcher.scan()) == 2 and singles == ["po-7.edi", "po-8.edi", "po-9.edi"]
+    assert [p.name for p in inbound.iterdir()] == ["po-8.edi"]  # stays for the next scan
+    gw.ctx.store.close()
 
 
 def test_trace_leads_from_the_po_number_to_the_raw_file(ctx: Context) -> None:
