@@ -59,6 +59,7 @@ from typing import Literal
 
 import xmlschema
 
+from gateway.archive import Staged
 from gateway.canonical.xml import root_name, to_xml
 from gateway.erp import Delivery, Receipt, Rejected, Retry
 from gateway.erp.payload import document_number, dumps, envelope
@@ -253,6 +254,8 @@ class FileConnector:
         if self._delivered(marker, delivery.idempotency_key) is not None:
             return Receipt(name, created=False, message="already exported")
         created = False
+        if not final.exists() and isinstance(delivery.unsynced, Staged):
+            return self._stage(delivery.unsynced, data, final, marker)
         if not final.exists():
             tmp = _temp_file(self.directory, data, durable=True)
             try:
@@ -270,6 +273,27 @@ class FileConnector:
                 tmp.unlink(missing_ok=True)
         self._set_marker(marker, {"file": name}, durable=False)
         return Receipt(name, created=created, message="" if created else "already exported")
+
+    def _stage(self, staged: Staged, data: bytes, final: Path, marker: Path) -> Receipt:
+        """``_write`` in a pipeline batch: the export is written now without an fsync of its
+        own, and gets its name and its marker once the batch has flushed the bytes of all its
+        files (``archive.sync_dirs``), before the batch commits. Its delivery is one claimed
+        row, so no other worker names the same file meanwhile."""
+        tmp = _temp_file(self.directory, data, durable=False)
+
+        def name() -> None:
+            try:
+                if _publish(tmp, final) and tmp.exists():
+                    os.replace(tmp, marker)  # (as in ``_write``: the marker is the 2nd link)
+                else:
+                    self._set_marker(marker, {"file": final.name}, durable=False)
+            finally:
+                tmp.unlink(missing_ok=True)
+
+        staged.stage(tmp, name)
+        staged.add(self.directory)
+        staged.add(marker.parent)
+        return Receipt(final.name)
 
     # -- jsonl ---------------------------------------------------------------------------------
 

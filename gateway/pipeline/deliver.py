@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from gateway.archive import Staged
 from gateway.canonical import RECORD_TYPES
 from gateway.erp import Delivery as ErpDelivery
 from gateway.erp import Rejected, Retry
@@ -171,7 +172,8 @@ def send(ctx: Context, s: Session, file_id: int) -> Later | None:
     folder = ctx.partner_dir(partner, "outbound")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        data = ctx.archive.get(row["sha256"])
+        # the bytes the step before archived in this transaction, else the archive's (checked)
+        data = row.get("data") or ctx.archive.get(row["sha256"])
         place(ctx.archive.path_for(row["sha256"]), data, folder / name, defer=unsynced(s))
     except OSError as exc:
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")
@@ -188,7 +190,15 @@ def place(item: Path, data: bytes, path: Path, *, defer: set[Path] | None = None
     with ``write_atomic``. The link shares the item's inode, read-only like every archived
     item: a partner's poller reads it and removes its name, the archive keeps its own.
     ``defer``: as for ``Archive.put``, the folder's fsync is left to ``sync_dirs`` (on a
-    journaling file system that also commits the item's new link count)."""
+    journaling file system that also commits the item's new link count). An item a
+    ``Staged`` batch has not named yet gets its second name right after it gets its first."""
+    if isinstance(defer, Staged) and item in defer.pending:
+        defer.after(lambda: _place(item, data, path, defer))
+        return
+    _place(item, data, path, defer)
+
+
+def _place(item: Path, data: bytes, path: Path, defer: set[Path] | None) -> None:
     try:
         _link(item, path)
     except OSError:

@@ -90,8 +90,7 @@ class EnvelopeRows:
         self.groups: dict[tuple[int, int], GroupRow] = {}
         self.senders: dict[int, str | None] = {}
         self.sets = 0
-        self.same_bytes = s.connection().execute(_SAME_BYTES, {
-            "sha": f.sha256, "fid": f.id}).scalar()
+        self.same_bytes = rows.scalar(s, _SAME_BYTES, {"sha": f.sha256, "fid": f.id})
 
     def interchange(self, ix: InterchangeReport) -> IxRow:
         row = self.rows.get(ix.offset)
@@ -191,14 +190,16 @@ def take_back(ctx: Context, s: Session, group_id: int, why: str) -> None:
 
 def _duplicate(ctx: Context, s: Session, row: IxRow, same_bytes: int | None) -> int | None:
     since = ctx.clock() - ctx.duplicate_window
-    c = s.connection()
-    same = _SAME_CONTROL if row.control_number is not None else _SAME_NO_CONTROL
-    found = c.execute(same, {"partner": row.partner_id, "control": row.control_number,
-                             "fid": row.file_id, "since": since}).scalar()
+    if row.control_number is not None:
+        found = rows.scalar(s, _SAME_CONTROL, {"partner": row.partner_id, "fid": row.file_id,
+                                               "since": since, "control": row.control_number})
+    else:
+        found = rows.scalar(s, _SAME_NO_CONTROL, {"partner": row.partner_id,
+                                                  "fid": row.file_id, "since": since})
     if found is not None:
         return int(found)
     if same_bytes is not None:
-        again = c.execute(_SAME_SEQ, {"fid": same_bytes, "seq": row.seq}).scalar()
+        again = rows.scalar(s, _SAME_SEQ, {"fid": same_bytes, "seq": row.seq})
         return None if again is None else int(again)
     return None
 
@@ -206,8 +207,10 @@ def _duplicate(ctx: Context, s: Session, row: IxRow, same_bytes: int | None) -> 
 _SAME = select(Interchange.id).where(
     Interchange.partner_id == bindparam("partner"), Interchange.direction == "in",
     Interchange.file_id != bindparam("fid"),
-    # a resend of a rejected or parked interchange is the partner's correction
-    Interchange.status.not_in(("duplicate", "parked", "rejected", "replaced")),
+    # a resend of a rejected or parked interchange is the partner's correction (each
+    # written out, not NOT IN: ``rows.scalar`` runs it as it is compiled)
+    *(Interchange.status != status for status in ("duplicate", "parked", "rejected",
+                                                  "replaced")),
     Interchange.received_at >= bindparam("since")).order_by(Interchange.id).limit(1)
 _SAME_CONTROL = _SAME.where(Interchange.control_number == bindparam("control"))
 _SAME_NO_CONTROL = _SAME.where(Interchange.control_number.is_(None))

@@ -291,22 +291,22 @@ def _record_set(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile, i
     if tx.status != "translated" or out is None or record is None:
         return
     key = f"{profile.id}:{ix.control_number}:{g.control_number}:{t.control_number}"
-    found = s.connection().execute(_DELIVERY, {"key": key}).first()
-    d = Item(found.id, found.status) if found is not None else None
+    found = rows.first(s, _DELIVERY, {"key": key})  # (id, status, erp_ref)
+    d = Item(found[0], found[1]) if found is not None else None
     doc = Item(0, "translated")
     if d is not None and d.status == "delivered":  # a replay: the ERP has it already
         move("document", doc, "delivered")
     doc.id = rows.add(s, Document, {
         "direction": "in", "transaction_id": tx.id, "file_id": f.id, "partner_id": profile.id,
         "type": record.record_type, "number": _number(record),
-        "record": record.model_dump(mode="json"), "map_name": out.map_name,
+        "record": rows.JsonText(record.model_dump_json()), "map_name": out.map_name,
         "status": doc.status, "warnings": [w.to_json() for w in out.warnings],
         "created_at": ctx.clock()})
     for bkey, kind in _business_keys(record):
         business_key(s, bkey, kind, profile.id, "document", doc.id)
     if d is not None and found is not None and d.status == "delivered":
         event(s, ctx, "transaction", tx.id, "deliver", "ok",
-              f"delivered before as delivery {d.id} ({found.erp_ref}); not again")
+              f"delivered before as delivery {d.id} ({found[2]}); not again")
         return
     if d is None:
         d = Item(rows.add(s, Delivery, {
@@ -395,7 +395,7 @@ def _queue_acks(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile,
         event(s, ctx, "file", f.id, "acknowledged", "ok", f"{ack.type} {name}")
         business_key(s, control, "ack", profile.id, "file", out)
         hand_over(s, ("sent", out), {"status": "archived", "partner_id": profile.id,
-                                     "name": name, "sha256": item.sha256})
+                                     "name": name, "sha256": item.sha256, "data": data})
         follow(s, Job("file", out, "send", profile.id, ctx.clock()))
 
 

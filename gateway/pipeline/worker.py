@@ -32,7 +32,7 @@ import traceback
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from gateway.archive import sync_dirs
+from gateway.archive import Staged, sync_dirs
 from gateway.faults import crash_point
 from gateway.pipeline.context import Context, Job, event, followups
 from gateway.pipeline.deliver import Later, deliver, send
@@ -107,25 +107,31 @@ class Worker:
         with ctx.store.session(write=True) as s, s.begin():
             rows.collect(s)  # events and business keys: one INSERT per table at the end
             sequences.collect(s)  # control numbers: one UPDATE per series at the end
-            s.info["unsynced"] = set()  # folders to fsync before the commit (``unsynced``)
+            # files and folders to make durable before the commit (``unsynced``)
+            staged = s.info["unsynced"] = Staged()
             s.info["ran"] = []  # claimed rows whose step ran: deleted together at the end
             q = select(*_JOB).where(Work.id.in_(ids), Work.claimed_by == self.name) \
                 .order_by(Work.id)
             if ctx.store.dialect == "postgresql":
                 # locked while the steps run: a claimer skips locked rows (SKIP LOCKED)
                 q = q.with_for_update(of=Work)
-            mine = {r.id: Job(**r._mapping) for r in s.connection().execute(q)}
-            for wid in ids:
-                taken += 1
-                job = mine.get(wid)
-                # (not there: done meanwhile, or re-claimed by another worker after ours ran out)
-                if job is not None and self._attempt(s, job, isolate, taken):
-                    self._followups(s, isolate, taken)
-                if time.monotonic() - start > BATCH_SECONDS:
-                    break
-            _write_later(s)
-            _delete_ran(s)
-            sync_dirs(s.info["unsynced"])  # what the rows record is durable before they are
+            try:
+                mine = {r.id: Job(**r._mapping) for r in s.connection().execute(q)}
+                for wid in ids:
+                    taken += 1
+                    job = mine.get(wid)
+                    # (not there: done meanwhile, or re-claimed by another worker after ours
+                    # ran out)
+                    if job is not None and self._attempt(s, job, isolate, taken):
+                        self._followups(s, isolate, taken)
+                    if time.monotonic() - start > BATCH_SECONDS:
+                        break
+                _write_later(s)
+                _delete_ran(s)
+                sync_dirs(staged)  # what the rows record is durable before they are
+            except BaseException:
+                staged.abandon()  # (the files the batch wrote but did not name yet)
+                raise
         return taken
 
     def _followups(self, s: Session, isolate: bool, taken: int) -> None:

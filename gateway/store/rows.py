@@ -22,6 +22,7 @@ connection of the same transaction (savepoints included). PostgreSQL keeps the C
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -40,6 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.schema import ColumnDefault
 
 from gateway.store.models import Base
@@ -51,8 +53,16 @@ _UPDATE: dict[tuple[type[Base], tuple[str, ...]], Update] = {}
 _GET: dict[tuple[type[Base], tuple[str, ...]], Select[Any]] = {}
 _DELETE: dict[type[Base], Delete] = {}
 _RAW: dict[tuple[object, ...], _Raw] = {}
+_KEEP: dict[int, object] = {}  # statements cached by id: kept alive, so no other gets the id
 
 Processor = Callable[[Any], Any] | None
+
+
+class JsonText(str):
+    """A value for a JSON column that is JSON text already (``model_dump_json``): written as
+    it is instead of being turned into objects and serialized again."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,7 @@ class _Raw:
     sql: str
     names: tuple[str, ...]
     procs: tuple[Processor, ...]
+    # an INSERT's column defaults; a SELECT's values held in the statement (``make`` None)
     defaults: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] = ()
     results: tuple[Processor, ...] = ()
 
@@ -82,7 +93,7 @@ def add(db: Session | Connection, model: type[Base], values: dict[str, Any]) -> 
     stmt = _INSERT_ID.get(model)
     if stmt is None:
         stmt = _INSERT_ID[model] = insert(model).returning(model.__table__.c.id)
-    return int(conn.execute(stmt, values).scalar_one())
+    return int(conn.execute(stmt, _core(values)).scalar_one())
 
 
 def add_all(db: Session | Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
@@ -97,7 +108,7 @@ def add_all(db: Session | Connection, model: type[Base], rows: list[dict[str, An
     stmt = _INSERT.get(model)
     if stmt is None:
         stmt = _INSERT[model] = insert(model)
-    conn.execute(stmt, rows)
+    conn.execute(stmt, [_core(r) for r in rows])
 
 
 def later(db: Session | Connection, model: type[Base], values: dict[str, Any]) -> None:
@@ -148,7 +159,7 @@ def change(db: Session | Connection, model: type[Base], row_id: int, **values: A
         raw = _compiled(conn, ("update", key), stmt)
         _driver(conn).execute(raw.sql, _params(raw, params))
         return
-    conn.execute(stmt, params)
+    conn.execute(stmt, _core(params))
 
 
 def get(db: Session | Connection, model: type[Base], row_id: int,
@@ -198,13 +209,38 @@ def _compiled(conn: Connection, key: tuple[object, ...], stmt: Any,
     if raw is None:
         dialect = conn.dialect
         compiled = stmt.compile(dialect=dialect)
+        if "__[POSTCOMPILE_" in compiled.string:
+            raise TypeError("rows: a list parameter (IN, NOT IN) is expanded per execution; "
+                            "write the comparisons out for statements run here")
         names = tuple(compiled.positiontup or ())
-        procs = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)
-                      for n in names)
+        procs = tuple(_binder(compiled.binds[n].type, dialect) for n in names)
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
                         for c in columns or ())
-        raw = _RAW[key] = _Raw(compiled.string, names, procs, results=results)
+        fixed = tuple((n, None, v) for n, v in compiled.params.items() if v is not None)
+        raw = _RAW[key] = _Raw(compiled.string, names, procs, fixed, results)
     return raw
+
+
+def first(db: Session | Connection, stmt: Select[Any],
+          params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of the SELECT ``stmt`` (a statement built once, such as a module
+    constant) with ``params``; None when there is none."""
+    conn = conn_of(db)
+    if conn.dialect.name != "sqlite":
+        row = conn.execute(stmt, params).first()
+        return None if row is None else tuple(row)
+    raw = _compiled(conn, ("select", id(stmt)), stmt, list(stmt.selected_columns))
+    _KEEP[id(stmt)] = stmt  # (its id stays its own)
+    found = _driver(conn).execute(raw.sql, _params(raw, _fixed(raw, params))).fetchone()
+    if found is None:
+        return None
+    return tuple(v if p is None else p(v) for v, p in zip(found, raw.results, strict=True))
+
+
+def scalar(db: Session | Connection, stmt: Select[Any], params: dict[str, Any]) -> Any:
+    """The first column of ``first``'s row (None when there is no row)."""
+    row = first(db, stmt, params)
+    return None if row is None else row[0]
 
 
 def _raw_insert(conn: Connection, model: type[Base], values: dict[str, Any]) -> _Raw:
@@ -224,10 +260,37 @@ def _raw_insert(conn: Connection, model: type[Base], values: dict[str, Any]) -> 
         sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} (" +
                ", ".join(dialect.identifier_preparer.format_column(table.c[n]) for n in names)
                + ") VALUES (" + ", ".join("?" * len(names)) + ")")
-        procs = tuple(table.c[n].type.dialect_impl(dialect).bind_processor(dialect)
-                      for n in names)
+        procs = tuple(_binder(table.c[n].type, dialect) for n in names)
         raw = _RAW[key] = _Raw(sql, names, procs, defaults)
     return raw
+
+
+def _binder(type_: Any, dialect: Any) -> Processor:
+    """The bind processor of a column type; for JSON, one that lets ``JsonText`` through."""
+    impl = type_.dialect_impl(dialect)
+    proc: Processor = impl.bind_processor(dialect)
+    if proc is None or not isinstance(impl, sqltypes.JSON):
+        return proc
+    serialize = proc
+
+    def json_value(value: Any) -> Any:
+        return value if type(value) is JsonText else serialize(value)
+
+    return json_value
+
+
+def _core(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` for a Core statement: ``JsonText`` read back into objects."""
+    if not any(type(v) is JsonText for v in values.values()):
+        return values
+    return {k: json.loads(v) if type(v) is JsonText else v for k, v in values.items()}
+
+
+def _fixed(raw: _Raw, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` and the values the statement itself holds (``_compiled``'s ``defaults``)."""
+    if not raw.defaults:
+        return params
+    return {**{name: value for name, _, value in raw.defaults}, **params}
 
 
 def _with_defaults(raw: _Raw, values: dict[str, Any]) -> dict[str, Any]:

@@ -172,7 +172,9 @@ def run_checks(checks: list[Check], actions: dict[str, CheckAction], record: Bas
         action = actions.get(c.key, c.action)
         if action == "off" or not _matches(data, c.when):
             continue
-        for problem in _RULES[c.rule](c, record, orders):
+        found = _required_in(c, data) if c.rule == "required" else \
+            _RULES[c.rule](c, record, orders)  # (``required`` reads the dump made above)
+        for problem in found:
             out.append(Defect("st.business_rule", f"check {c.key}: {problem}",
                               warning=action == "warn"))
     return out
@@ -244,7 +246,11 @@ def _total_amount(c: Check, record: Any, _orders: OrderLookup | None) -> Iterato
 
 
 def _required(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
-    data = record.model_dump(exclude_none=True)
+    return _required_in(c, record.model_dump())
+
+
+def _required_in(c: Check, data: dict[str, Any]) -> Iterator[str]:
+    """``required`` on the record's ``model_dump()`` (a None is as good as absent)."""
     for path in c.fields:
         head, _, name = path.rpartition(".")
         found = list(items(data, head))

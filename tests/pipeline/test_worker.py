@@ -82,7 +82,14 @@ def test_a_failing_step_parks_its_item_and_the_batch_goes_on(
     good = trace(ctx.store, f"BB{5000000 + 3}")["items"]
     assert [i["kind"] for i in good][:2] == ["file", "interchange"]
     assert any(i["kind"] == "delivery" and i["status"] == "delivered" for i in good)
-
+    # the rolled-back batch had written its 997s and exports without naming them: gone, and
+    # everything the runs one by one recorded is named and complete
+    for root in (ctx.archive.root, ctx.data_dir / "partners", ctx.data_dir / "erp-out"):
+        assert [p for p in root.rglob("*.tmp")] == []
+    with ctx.store.session() as s:
+        for sha in s.scalars(select(File.sha256)):
+            ctx.archive.get(sha)
+    assert len(list((ctx.data_dir / "erp-out").glob("*.json"))) == 4
 
 
 def test_the_handed_over_delivery_row_has_the_query_columns() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import bindparam, select, text
 
 from gateway.store import rows
 from gateway.store.db import Store
@@ -69,3 +70,46 @@ def test_rows_of_a_rolled_back_savepoint_are_gone(store: Store) -> None:
             sp.rollback()
     with store.session() as s:
         assert s.scalars(select(File.status)).all() == ["archived"]
+
+
+_LATEST = select(File.id, File.received_at, File.settings).where(
+    File.partner_id == bindparam("partner"), File.status != "parked",
+    File.received_at >= bindparam("since")).order_by(File.id.desc()).limit(1)
+
+
+def test_first_and_scalar_read_what_core_reads(store: Store) -> None:
+    with store.session(write=True) as s, s.begin():
+        ids = [rows.add(s, File, file_values(n, settings={"n": n}, status=status))
+               for n, status in [(2, "archived"), (4, "processed"), (6, "parked")]]
+    with store.session() as s:
+        params = {"partner": "acme", "since": WHEN}
+        core = s.connection().execute(_LATEST, params).first()
+        assert core is not None
+        assert rows.first(s, _LATEST, params) == tuple(core) == (ids[1], WHEN, {"n": 4})
+        assert rows.scalar(s, _LATEST, params) == ids[1]
+        assert rows.first(s, _LATEST, {"partner": "acme", "since": datetime(2027, 1, 1)}) \
+            is None
+        assert rows.scalar(s, _LATEST, {"partner": "nobody", "since": WHEN}) is None
+
+
+def test_list_parameters_are_refused_not_misread(store: Store) -> None:
+    listed = select(File.id).where(File.status.in_(("parked", "rejected")))
+    with store.session() as s:
+        if store.dialect == "sqlite":
+            with pytest.raises(TypeError, match="list parameter"):
+                rows.first(s, listed, {})
+        else:
+            assert rows.first(s, listed, {}) is None
+
+
+def test_json_text_is_stored_as_the_json_it_is(store: Store) -> None:
+    text_value = rows.JsonText('{"maps":{"850":"é"},"n":[1,2.5,null]}')
+    with store.session(write=True) as s, s.begin():
+        rows.add(s, File, file_values(1, settings=text_value))
+        b = rows.add(s, File, file_values(2))
+        rows.change(s, File, b, settings=rows.JsonText('{"changed":true}'))
+        rows.add_all(s, File, [file_values(3, settings=text_value)])
+    with store.session() as s:
+        got = [f.settings for f in s.scalars(select(File).order_by(File.id))]
+    assert got[0] == got[2] == {"maps": {"850": "é"}, "n": [1, 2.5, None]}
+    assert got[1] == {"changed": True} and got[0] is not text_value

@@ -1,0 +1,96 @@
+"""``archive.Staged``: a batch's files written without an fsync each, named only once one flush
+has made all their bytes durable (the archive's items, their links in an outbound folder, the
+file connector's exports), or removed when the batch does not commit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import gateway.archive as archive_module
+from gateway.archive import Archive, Staged, sync_dirs
+from gateway.erp.file import KEYS, FileConnector, key_hash
+from gateway.pipeline.deliver import place
+from tests.erp.deliveries import PURCHASE_ORDER, delivery
+
+
+def temps(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.name.endswith(".tmp"))
+
+
+def test_staged_items_are_named_after_one_flush_and_linked_after_that(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_replace, real_link = os.replace, os.link
+    monkeypatch.setattr(archive_module, "_sync_file_systems",
+                        lambda folders: calls.append("flush"))
+    monkeypatch.setattr(archive_module, "_syncfs", lambda fd: 0)
+    monkeypatch.setattr(archive_module.os, "replace",
+                        lambda a, b: (calls.append("name"), real_replace(a, b))[1])
+    monkeypatch.setattr(os, "link", lambda a, b: (calls.append("link"), real_link(a, b))[1])
+    monkeypatch.setattr(archive_module.os, "fsync", lambda fd: calls.append("fsync"))
+    archive, outbound = Archive(tmp_path / "archive"), tmp_path / "outbound"
+    outbound.mkdir()
+    staged = Staged()
+    one = archive.put(b"the 997", defer=staged)
+    assert archive.put(b"the 997", defer=staged) == one  # once per batch
+    two = archive.put(b"another", defer=staged)
+    place(one.path, b"the 997", outbound / "ack.edi", defer=staged)
+    assert not one.path.exists() and not (outbound / "ack.edi").exists()  # nothing named yet
+    assert len(temps(tmp_path)) == 2 and calls == []  # and no fsync of its own
+    sync_dirs(staged)
+    assert calls[:4] == ["flush", "name", "name", "link"]  # bytes, names, the second name
+    assert calls[4:] and set(calls[4:]) <= {"flush", "fsync"}  # then the names themselves
+    assert one.path.read_bytes() == b"the 997" and two.path.read_bytes() == b"another"
+    assert (outbound / "ack.edi").stat().st_ino == one.path.stat().st_ino
+    assert stat.S_IMODE(one.path.stat().st_mode) == 0o444
+    assert temps(tmp_path) == [] and not staged and not staged.naming
+
+
+def test_without_syncfs_each_staged_file_is_fsynced_before_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(archive_module, "_syncfs", None)
+    monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync-file"))
+    monkeypatch.setattr(archive_module.os, "replace",
+                        lambda a, b: (calls.append("name"), real_replace(a, b))[1])
+    staged = Staged()
+    for k in range(3):
+        Archive(tmp_path).put(b"item %d" % k, defer=staged)
+    sync_dirs(staged)
+    assert calls == ["fsync-file"] * 3 + ["name"] * 3
+
+
+def test_an_abandoned_batch_leaves_no_file_and_no_name(tmp_path: Path) -> None:
+    archive, out = Archive(tmp_path / "archive"), tmp_path / "erp-out"
+    staged = Staged()
+    item = archive.put(b"the 997", defer=staged)
+    FileConnector(out).deliver(dataclasses.replace(delivery(), unsynced=staged))
+    assert len(temps(tmp_path)) == 2
+    staged.abandon()
+    assert temps(tmp_path) == [] and not item.path.exists()
+    assert [p for p in out.iterdir() if p.name != KEYS] == []
+    assert archive.put(b"the 997") == item and item.path.read_bytes() == b"the 997"
+
+
+def test_a_staged_export_gets_its_name_and_marker_at_the_flush(tmp_path: Path) -> None:
+    conn, staged = FileConnector(tmp_path), Staged()
+    receipt = conn.deliver(dataclasses.replace(delivery(), unsynced=staged))
+    final = tmp_path / receipt.erp_ref
+    assert receipt.created and not final.exists()
+    sync_dirs(staged)
+    assert json.loads(final.read_text(encoding="utf-8")) == PURCHASE_ORDER.model_dump(
+        mode="json")
+    h = key_hash(delivery().idempotency_key)
+    assert (tmp_path / KEYS / h[:2] / h).stat().st_ino == final.stat().st_ino
+    assert temps(tmp_path) == []
+    again = conn.deliver(dataclasses.replace(delivery(), unsynced=Staged()))
+    assert (again.erp_ref, again.created) == (receipt.erp_ref, False)  # exactly once
+    final.unlink()  # the ERP took it: the marker still says it was delivered
+    assert conn.deliver(dataclasses.replace(delivery(), unsynced=Staged())).created is False
