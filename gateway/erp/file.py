@@ -164,6 +164,7 @@ class FileConnector:
         self.format: Format = format
         self._schemas_dir = schemas_dir
         self._today = today
+        self._folders: set[Path] = set()  # marker folders made (or found) already
 
     # -- the Connector interface ---------------------------------------------------------------
 
@@ -171,11 +172,14 @@ class FileConnector:
         data = self._render(delivery) if self.format != "jsonl" else b""
         try:
             marker = self._marker(delivery.idempotency_key)
-            marker.parent.mkdir(parents=True, exist_ok=True)
+            if marker.parent not in self._folders:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(marker.parent)
             if self.format == "jsonl":
                 return self._append(delivery, marker)
             return self._write(delivery, data, marker)
         except OSError as exc:
+            self._folders.clear()  # (one may have been removed: make them again next time)
             raise Retry(f"cannot write into {self.directory}: "
                         f"{exc.strerror or exc}") from exc
 

@@ -57,7 +57,7 @@ class Worker:
         self.ctx = ctx
         self.name = name
 
-    def claim(self, limit: int = 16) -> list[int]:
+    def claim(self, limit: int = 32) -> list[int]:
         """Claim up to ``limit`` runnable rows in one transaction (fewer round trips for a
         backlog of small files); a row another worker took first is skipped."""
         ctx = self.ctx
@@ -105,6 +105,7 @@ class Worker:
         start = time.monotonic()
         taken = 0
         with ctx.store.session(write=True) as s, s.begin():
+            rows.pin(s)  # one connection for the transaction: no need to ask the session
             rows.collect(s)  # events and business keys: one INSERT per table at the end
             sequences.collect(s)  # control numbers: one UPDATE per series at the end
             # files and folders to make durable before the commit (``unsynced``)
@@ -157,6 +158,9 @@ class Worker:
             if isolate:
                 _write_later(s)  # what the savepoint's rollback must not take
                 with s.begin_nested():
+                    # the session emits the SAVEPOINT when asked for its connection: now, as
+                    # the steps' statements go to the connection ``rows.pin`` kept
+                    s.connection()
                     later = self._step(s, job)
             else:
                 later = self._step(s, job)

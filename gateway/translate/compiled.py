@@ -644,7 +644,7 @@ def _translate(msg: Message, tmap: TranslationMap, checks: dict[str, CheckAction
 
     record = RECORD_TYPES[tmap.map.record].model_validate(data)
     if tmap.checks:
-        defects = run_checks(tmap.checks, checks or {}, record, orders)
+        defects = run_checks(tmap.checks, checks or {}, record, orders, data)
         if any(not d.warning for d in defects):
             return None, None
         for d in defects:

@@ -164,10 +164,13 @@ OrderLookup = Callable[[str], Any]  # PO number -> PurchaseOrder (or None when u
 
 
 def run_checks(checks: list[Check], actions: dict[str, CheckAction], record: BaseModel,
-               orders: OrderLookup | None) -> list[Defect]:
-    """The defects of the checks that fail; ``actions`` is the partner profile's [checks]."""
+               orders: OrderLookup | None, data: dict[str, Any] | None = None) -> list[Defect]:
+    """The defects of the checks that fail; ``actions`` is the partner profile's [checks].
+    ``data``: the record's JSON form when the caller has it (the compiled map's; ``when``
+    and ``required`` read values as text, the same in either form), else its dump."""
     out: list[Defect] = []
-    data = record.model_dump()
+    if data is None:
+        data = record.model_dump()
     for c in checks:
         action = actions.get(c.key, c.action)
         if action == "off" or not _matches(data, c.when):
@@ -250,7 +253,8 @@ def _required(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[st
 
 
 def _required_in(c: Check, data: dict[str, Any]) -> Iterator[str]:
-    """``required`` on the record's ``model_dump()`` (a None is as good as absent)."""
+    """``required`` on the record's ``model_dump()`` or JSON form (a None is as good as
+    absent)."""
     for path in c.fields:
         head, _, name = path.rpartition(".")
         found = list(items(data, head))
