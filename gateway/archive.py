@@ -405,9 +405,12 @@ class Archive:
         reason = why.get(exc.errno or 0, exc.strerror or str(exc))
         return ArchiveError(f"cannot archive into {where}: {reason}")
 
-    def get(self, sha256: str) -> bytes:
-        """The archived bytes, checked against their hash."""
+    def get(self, sha256: str, *, staged: set[Path] | None = None) -> bytes:
+        """The archived bytes, checked against their hash. ``staged``: a batch's ``Staged``
+        set, whose items not named yet are read from their temporary files."""
         path = self.path_for(sha256)
+        if isinstance(staged, Staged) and path in staged.pending:
+            path = staged.pending[path]
         try:
             data = path.read_bytes()
         except FileNotFoundError as exc:

@@ -173,7 +173,7 @@ def send(ctx: Context, s: Session, file_id: int) -> Later | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # the bytes the step before archived in this transaction, else the archive's (checked)
-        data = row.get("data") or ctx.archive.get(row["sha256"])
+        data = row.get("data") or ctx.archive.get(row["sha256"], staged=unsynced(s))
         place(ctx.archive.path_for(row["sha256"]), data, folder / name, defer=unsynced(s))
     except OSError as exc:
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")

@@ -3,6 +3,7 @@ fails takes only its own item down (the batch runs again item by item)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,27 @@ def test_the_handed_over_delivery_row_has_the_query_columns() -> None:
     from gateway.pipeline.deliver import _DELIVERY, DeliveryRow
 
     assert DeliveryRow._fields == tuple(c.name for c in _DELIVERY.selected_columns)
+
+
+def test_steps_that_read_their_rows_back_work_in_a_batch(
+        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big file hands over at most ``HANDOVER_MAX`` rows to the steps that follow; the
+    others read theirs back, including the 997 that the batch archived but has not named."""
+    import gateway.pipeline.context as context
+
+    monkeypatch.setattr(context, "HANDOVER_MAX", 0)
+    _ingest(ctx, 3)
+    worker.drain(ctx)
+    with ctx.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == "delivered")) == 3
+        assert s.scalar(select(func.count()).select_from(File).where(
+            File.status == "parked")) == 0
+        sent = s.scalars(select(File).where(File.kind == "ack")).all()
+        assert [f.status for f in sent] == ["sent"] * 3
+        for f in sent:
+            out = ctx.data_dir / "partners" / "bigbox" / "outbound" / f.name
+            assert out.read_bytes() == ctx.archive.get(f.sha256)
+    assert [json.loads(p.read_text())["number"] for p in
+            sorted((ctx.data_dir / "erp-out").glob("*.json"))] == [
+        f"BB{5000000 + k}" for k in range(3)]
