@@ -144,12 +144,11 @@ def sync_dirs(folders: set[Path]) -> None:
     commits the file system's journal once instead of once per folder. Empties the set. For
     a ``Staged`` set, first the staged files' bytes are flushed and their names given."""
     if isinstance(folders, Staged) and folders.naming:
-        if folders.files:
-            if _syncfs is not None:
-                _sync_file_systems(folders)
-            else:
-                for tmp in folders.files:
-                    _fsync_path(tmp)
+        if len(folders.files) >= _SYNCFS_FROM and _syncfs is not None:
+            _sync_file_systems(folders)
+        else:
+            for tmp in folders.files:
+                _fsync_path(tmp)
         try:
             for naming in folders.naming:
                 naming()
@@ -309,48 +308,26 @@ class Archive:
         ``ArchiveError`` is raised: the caller records none of them (an item that got its name
         before the error is complete, and is simply archived again later)."""
         items: list[ArchivedItem] = []
-        staged: dict[str, tuple[str, Path]] = {}  # sha -> (temporary file, final path)
-        folders: set[Path] = set()
+        staged = Staged()
         made: list[Path] = []
         try:
             for data in datas:
                 sha = hashlib.sha256(data).hexdigest()
-                path = self.path_for(sha)
-                item = ArchivedItem(sha, path, len(data))
+                item = ArchivedItem(sha, self.path_for(sha), len(data))
                 items.append(item)
-                if sha in staged or self._present(item):
+                if item.path in staged.pending or self._present(item):
                     continue
-                made += self._make_dirs(path.parent, folders)
-                fd, tmp = tempfile.mkstemp(prefix=f".{sha[:16]}.", suffix=".tmp",
-                                           dir=path.parent)
-                staged[sha] = (tmp, path)
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                    os.fchmod(fd, READ_ONLY)
-                finally:
-                    os.close(fd)
-                folders.add(path.parent)
-            if not staged:
-                return items
-            if len(staged) >= _SYNCFS_FROM and _syncfs is not None:
-                _sync_file_systems(folders)
-            else:
-                for tmp, _ in staged.values():
-                    _fsync_path(tmp)
-            for sha in list(staged):
-                tmp, path = staged[sha]
-                os.replace(tmp, path)
-                del staged[sha]
-            sync_dirs(folders)
-        except OSError as exc:
-            for tmp, _ in staged.values():
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+                created = self._make_dirs(item.path.parent, staged)
+                made += created
+                self._stage(item, data, staged, created)
+            sync_dirs(staged)
+        except (ArchiveError, OSError) as exc:
+            staged.abandon()
             for d in reversed(made):  # deepest first; a folder that is not empty stays
                 with contextlib.suppress(OSError):
                     d.rmdir()
+            if isinstance(exc, ArchiveError):
+                raise
             raise self._unwritable(self.root, exc) from exc
         return items
 

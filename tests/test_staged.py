@@ -34,6 +34,7 @@ def test_staged_items_are_named_after_one_flush_and_linked_after_that(
                         lambda a, b: (calls.append("name"), real_replace(a, b))[1])
     monkeypatch.setattr(os, "link", lambda a, b: (calls.append("link"), real_link(a, b))[1])
     monkeypatch.setattr(archive_module.os, "fsync", lambda fd: calls.append("fsync"))
+    monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync"))
     archive, outbound = Archive(tmp_path / "archive"), tmp_path / "outbound"
     outbound.mkdir()
     staged = Staged()
@@ -44,12 +45,31 @@ def test_staged_items_are_named_after_one_flush_and_linked_after_that(
     assert not one.path.exists() and not (outbound / "ack.edi").exists()  # nothing named yet
     assert len(temps(tmp_path)) == 2 and calls == []  # and no fsync of its own
     sync_dirs(staged)
-    assert calls[:4] == ["flush", "name", "name", "link"]  # bytes, names, the second name
-    assert calls[4:] and set(calls[4:]) <= {"flush", "fsync"}  # then the names themselves
+    first = calls.index("name")  # (two files: an fsync each; from four on, one syncfs)
+    assert calls[:first] == ["fsync", "fsync"]  # the bytes, then their names, then the link
+    assert calls[first:first + 3] == ["name", "name", "link"]
+    assert calls[first + 3:] and set(calls[first + 3:]) <= {"flush", "fsync"}  # the names
     assert one.path.read_bytes() == b"the 997" and two.path.read_bytes() == b"another"
     assert (outbound / "ack.edi").stat().st_ino == one.path.stat().st_ino
     assert stat.S_IMODE(one.path.stat().st_mode) == 0o444
     assert temps(tmp_path) == [] and not staged and not staged.naming
+
+
+def test_a_batch_of_four_files_or_more_flushes_them_with_one_syncfs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(archive_module, "_sync_file_systems",
+                        lambda folders: calls.append("flush"))
+    monkeypatch.setattr(archive_module, "_syncfs", lambda fd: 0)
+    monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync"))
+    monkeypatch.setattr(archive_module.os, "replace",
+                        lambda a, b: (calls.append("name"), real_replace(a, b))[1])
+    staged = Staged()
+    for k in range(5):
+        Archive(tmp_path).put(b"item %d" % k, defer=staged)
+    sync_dirs(staged)
+    assert calls == ["flush"] + ["name"] * 5 + ["flush"]
 
 
 def test_without_syncfs_each_staged_file_is_fsynced_before_names(

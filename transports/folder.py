@@ -95,13 +95,17 @@ class FolderWatcher:
         except Exception:  # noqa: BLE001 - keep the file, say why, try again next scan
             log.exception("could not take %s; it stays for the next scan", path)
             return None
+        self._taken(path, fid)
+        return fid
+
+    def _taken(self, path: Path, fid: int) -> None:
+        """``path`` is stored safely as file ``fid``: it leaves the drop folder."""
         try:
             path.unlink()
         except FileNotFoundError:
             pass
         self._seen.pop(path, None)
         log.info("took %s (file %d)", path, fid)
-        return fid
 
     def _take_many(self, batch: list[tuple[Path, str]]) -> list[int]:
         """Ingest ``batch`` in one go; when that fails, each file on its own (so the reason
@@ -121,12 +125,7 @@ class FolderWatcher:
             return [fid for path, _, partner in read
                     if (fid := self._take(path, partner, self.ingest)) is not None]
         for (path, _, _), fid in zip(read, ids, strict=True):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass
-            self._seen.pop(path, None)
-            log.info("took %s (file %d)", path, fid)
+            self._taken(path, fid)
         return ids
 
     def run_until(self, stop: threading.Event, interval: float = 0.5) -> None:
