@@ -55,36 +55,30 @@ def test_staged_items_are_named_after_one_flush_and_linked_after_that(
     assert temps(tmp_path) == [] and not staged and not staged.naming
 
 
-def test_a_batch_of_four_files_or_more_flushes_them_with_one_syncfs(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("files", "syncfs", "expected"), [
+    (5, True, ["flush"] + ["name"] * 5 + ["flush"]),  # four files or more: one syncfs
+    (3, True, ["fsync"] * 3 + ["name"] * 3 + ["flush"]),  # fewer: an fsync each
+    (5, False, ["fsync"] * 5 + ["name"] * 5 + ["fsync-dir"]),  # no syncfs (not Linux)
+])
+def test_how_a_batch_flushes_its_files_before_naming_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: int, syncfs: bool,
+        expected: list[str]) -> None:
     calls: list[str] = []
     real_replace = os.replace
     monkeypatch.setattr(archive_module, "_sync_file_systems",
                         lambda folders: calls.append("flush"))
-    monkeypatch.setattr(archive_module, "_syncfs", lambda fd: 0)
+    monkeypatch.setattr(archive_module, "_syncfs", (lambda fd: 0) if syncfs else None)
     monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync"))
+    real_fsync_dir = archive_module._fsync_dir
+    monkeypatch.setattr(archive_module, "_fsync_dir", lambda p, defer=None: (
+        real_fsync_dir(p, defer) if defer is not None else calls.append("fsync-dir")))
     monkeypatch.setattr(archive_module.os, "replace",
                         lambda a, b: (calls.append("name"), real_replace(a, b))[1])
     staged = Staged()
-    for k in range(5):
+    for k in range(files):
         Archive(tmp_path).put(b"item %d" % k, defer=staged)
     sync_dirs(staged)
-    assert calls == ["flush"] + ["name"] * 5 + ["flush"]
-
-
-def test_without_syncfs_each_staged_file_is_fsynced_before_names(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real_replace = os.replace
-    monkeypatch.setattr(archive_module, "_syncfs", None)
-    monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync-file"))
-    monkeypatch.setattr(archive_module.os, "replace",
-                        lambda a, b: (calls.append("name"), real_replace(a, b))[1])
-    staged = Staged()
-    for k in range(3):
-        Archive(tmp_path).put(b"item %d" % k, defer=staged)
-    sync_dirs(staged)
-    assert calls == ["fsync-file"] * 3 + ["name"] * 3
+    assert calls[:2 * files + 1] == expected  # (then the other folders' fsyncs, if any)
 
 
 def test_an_abandoned_batch_leaves_no_file_and_no_name(tmp_path: Path) -> None:
