@@ -211,7 +211,11 @@ def remove(db: Session | Connection, model: type[Base], ids: list[int]) -> None:
 
 
 def _driver(conn: Connection) -> Any:
-    """The ``sqlite3`` connection under ``conn`` (in the transaction ``conn`` began)."""
+    """The ``sqlite3`` connection under ``conn``, in ``conn``'s transaction (begun here when
+    there is none yet, as SQLAlchemy begins one on a first statement: the driver itself runs
+    in autocommit mode, ``isolation_level=None``)."""
+    if not conn.in_transaction():
+        conn.begin()
     return conn.connection.driver_connection
 
 

@@ -113,3 +113,12 @@ def test_json_text_is_stored_as_the_json_it_is(store: Store) -> None:
         got = [f.settings for f in s.scalars(select(File).order_by(File.id))]
     assert got[0] == got[2] == {"maps": {"850": "é"}, "n": [1, 2.5, None]}
     assert got[1] == {"changed": True} and got[0] is not text_value
+
+
+def test_rows_on_a_connection_not_begun_begin_a_transaction(store: Store) -> None:
+    with store.connect(write=True) as c:
+        rows.add(c, File, file_values(1))
+        assert c.in_transaction()
+        c.rollback()  # as with any first statement: nothing is kept without a commit
+    with store.connect() as c:
+        assert c.execute(select(File.id)).all() == []
