@@ -425,6 +425,19 @@ class Archive:
                                         f"the bytes now hash to {sha}"))
         return problems
 
+    def sweep(self, older_than: float = 86_400.0) -> int:
+        """Remove temporary files (``.<sha>.<random>.tmp``) older than ``older_than`` seconds:
+        what a process killed mid-batch left before it named them (``Staged``); nothing ever
+        names them later. How many were removed."""
+        removed = 0
+        cutoff = time.time() - older_than
+        for tmp in self.root.glob("*/*/.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+        return removed
+
     def purge(self, sha256: str, *, grace: float = 0.0) -> Literal["deleted", "absent",
                                                                     "recent"]:
         """Delete an item (retention): ``deleted``, or ``absent`` when it was not there. With

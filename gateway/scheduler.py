@@ -41,6 +41,9 @@ def purge_archive() -> int:
 
     result = purge(_CTX.store, _CTX.archive, _CTX.clock())
     log.info("archive retention: %s", result)
+    swept = _CTX.archive.sweep()
+    if swept:
+        log.info("archive: %d temporary file(s) of interrupted batches removed", swept)
     return result.items
 
 

@@ -108,3 +108,16 @@ def test_a_staged_export_gets_its_name_and_marker_at_the_flush(tmp_path: Path) -
     assert (again.erp_ref, again.created) == (receipt.erp_ref, False)  # exactly once
     final.unlink()  # the ERP took it: the marker still says it was delivered
     assert conn.deliver(dataclasses.replace(delivery(), unsynced=Staged())).created is False
+
+
+def test_sweep_removes_what_a_killed_batch_left_once_it_is_old(tmp_path: Path) -> None:
+    archive = Archive(tmp_path)
+    kept = archive.put(b"named")
+    Archive(tmp_path).put(b"staged, never named", defer=Staged())  # the process died here
+    Archive(tmp_path).put(b"staged just now", defer=Staged())
+    [old] = [p for p in temps(tmp_path) if p.read_bytes() == b"staged, never named"]
+    [new] = [p for p in temps(tmp_path) if p != old]
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    assert archive.sweep(older_than=3600) == 1
+    assert temps(tmp_path) == [new] and kept.path.read_bytes() == b"named"
+    assert archive.sweep(older_than=0) == 1 and temps(tmp_path) == []
