@@ -108,8 +108,11 @@ class Worker:
             rows.pin(s)  # one connection for the transaction: no need to ask the session
             rows.collect(s)  # events and business keys: one INSERT per table at the end
             sequences.collect(s)  # control numbers: one UPDATE per series at the end
-            # files and folders to make durable before the commit (``unsynced``)
-            staged = s.info["unsynced"] = Staged()
+            # files and folders to make durable before the commit (``unsynced``): a batch
+            # stages its new files and names them at the end; a row run on its own (after a
+            # batch failed) writes each at once, so a file that cannot be written or named
+            # fails its own step (a delivery retried later), not the whole transaction
+            staged = s.info["unsynced"] = set() if isolate else Staged()
             s.info["ran"] = []  # claimed rows whose step ran: deleted together at the end
             q = select(*_JOB).where(Work.id.in_(ids), Work.claimed_by == self.name) \
                 .order_by(Work.id)
@@ -129,9 +132,17 @@ class Worker:
                         break
                 _write_later(s)
                 _delete_ran(s)
-                sync_dirs(staged)  # what the rows record is durable before they are
+                try:
+                    sync_dirs(staged)  # what the rows record is durable before they are
+                except OSError as exc:
+                    if isolate:
+                        raise
+                    log.warning("naming the files of a batch failed (%s): its rows run "
+                                "again one by one", exc)
+                    raise _Failed(taken) from exc
             except BaseException:
-                staged.abandon()  # (the files the batch wrote but did not name yet)
+                if isinstance(staged, Staged):
+                    staged.abandon()  # (the files the batch wrote but did not name yet)
                 raise
         return taken
 

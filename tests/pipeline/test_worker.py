@@ -123,3 +123,38 @@ def test_steps_that_read_their_rows_back_work_in_a_batch(
     assert [json.loads(p.read_text())["number"] for p in
             sorted((ctx.data_dir / "erp-out").glob("*.json"))] == [
         f"BB{5000000 + k}" for k in range(3)]
+
+
+def test_a_file_the_batch_cannot_name_sends_its_rows_one_by_one(
+        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Naming a batch's staged files fails at the end (a full disk): the batch rolls back and
+    its rows run again one by one, writing their files at once; nothing is lost or doubled."""
+    import errno
+
+    import gateway.erp.file as file_connector
+
+    real = file_connector._publish
+    calls: list[str] = []
+
+    def publish(tmp: Path, final: Path) -> bool:
+        calls.append(final.name)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(tmp, final)
+
+    monkeypatch.setattr(file_connector, "_publish", publish)
+    _ingest(ctx, 4)
+    worker.drain(ctx)
+    assert len(calls) > 4  # the batch's four, then again one by one
+    exported = sorted((ctx.data_dir / "erp-out").glob("*.json"))
+    assert [json.loads(p.read_text())["number"] for p in exported] == [
+        f"BB{5000000 + k}" for k in range(4)]
+    with ctx.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == "delivered")) == 4
+        assert s.scalar(select(func.count()).select_from(Work)) == 0
+        assert s.scalar(select(func.count()).select_from(File).where(
+            File.status == "parked")) == 0
+    for root in (ctx.archive.root, ctx.data_dir / "partners", ctx.data_dir / "erp-out"):
+        assert list(root.rglob("*.tmp")) == []
+    assert len(list((ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi"))) == 4
