@@ -13,7 +13,8 @@ fsync, the file connector), measured in a fresh process per figure:
 - ``file``: one X12 file of about 10 MB (the translate benchmark's 850s and 810s) through the
   same steps: MB/s and documents/s;
 - with ``--pg-url URL`` (a PostgreSQL database the benchmark may fill), ``small`` on PostgreSQL
-  with one and with two worker processes.
+  with one and with two worker processes, on files from one partner and then from two
+  (every other file from ``bigbox-b``, a copy of BigBox's profile with another ISA id).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ Row = dict[str, Any]
 INGEST_BATCH = 64  # small files per ingest group commit, as the watcher takes them
 WARMUP = 20  # small interchanges run before the clock starts (see ``child``)
 WARM_FROM = 700_000_000  # their numbers: far from the measured ones
+SENDER, OTHER_SENDER = b"6141410000", b"6141410001"  # BigBox's ISA id, a second partner's
 
 
 def variant(n: int) -> bytes:
@@ -103,8 +105,15 @@ def as_bench_partner(data: bytes) -> bytes:
     return re.sub(rb"GS\*(\w\w)\*[^*]*\*[^*]*\*", rb"GS*\1*BENCHPARTNER*BENCHGATEWAY*", data)
 
 
+def second_partner(profile: str) -> str:
+    """BigBox's profile as a second partner (``bigbox-b``, ISA id 6141410001) with the same
+    maps: a backlog from two partners, whose deliveries and 997 series are independent."""
+    return profile.replace('id = "bigbox"', 'id = "bigbox-b"', 1).replace(
+        SENDER.decode(), OTHER_SENDER.decode())
+
+
 def child(mode: str, count: int, file: str | None, database: str | None, workers: int,
-          base: int = 0) -> Row:
+          base: int = 0, senders: int = 1) -> Row:
     """One measurement in this process (``python -m gateway.bench pipeline ...``)."""
     from sqlalchemy import func, select
 
@@ -117,11 +126,15 @@ def child(mode: str, count: int, file: str | None, database: str | None, workers
     partners = tmp / "partners"
     shutil.copytree(ROOT / "partners", partners)
     (partners / "bench.toml").write_text(BENCH_PROFILE, encoding="utf-8")
+    (partners / "bigbox-b.toml").write_text(
+        second_partner((partners / "bigbox.toml").read_text(encoding="utf-8")), "utf-8")
     ctx = build_context(Settings(data_dir=tmp / "var", archive_dir=tmp / "archive",
                                  partners_dir=partners, database=database, scheduler=False))
 
-    def batch(numbers: range) -> list[Incoming]:
-        return [Incoming(variant(n), f"po-{n}.edi", "bench", "bigbox") for n in numbers]
+    def batch(numbers: range) -> list[Incoming]:  # (with two senders: every other file)
+        return [Incoming(variant(n), f"po-{n}.edi", "bench", "bigbox") if n % senders == 0
+                else Incoming(variant(n).replace(SENDER, OTHER_SENDER), f"po-{n}.edi",
+                              "bench", "bigbox-b") for n in numbers]
 
     try:
         warm = 0.0
@@ -151,13 +164,14 @@ def child(mode: str, count: int, file: str | None, database: str | None, workers
         if workers <= 1:
             drain(ctx)
         else:  # more worker processes on the same database (PostgreSQL)
-            _workers(ctx, workers, database)
+            _workers(ctx, workers, database, partners)
         t2, c2 = time.perf_counter(), _cpu()
         with ctx.store.session() as s:
             delivered = int(s.scalar(select(func.count()).select_from(Delivery).where(
                 Delivery.status == "delivered")) or 0) - earlier
             left = int(s.scalar(select(func.count()).select_from(Work)) or 0)
         return {"mode": mode, "database": ctx.store.dialect, "workers": workers,
+                "senders": senders,
                 "interchanges": count if mode == "small" else None, "bytes": size,
                 "delivered": delivered, "left": left, "ingest_s": round(t1 - t0, 3),
                 "seconds": round(t2 - t0, 3), "cpu_s": round(c2 - c0, 3),
@@ -175,12 +189,13 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _workers(ctx: Any, n: int, database: str | None) -> None:
+def _workers(ctx: Any, n: int, database: str | None, partners: Path) -> None:
     code = ("import sys; from gateway.service import Settings, build_context; "
             "from gateway.pipeline.worker import drain; from pathlib import Path; "
             f"c = build_context(Settings(data_dir=Path({str(ctx.data_dir)!r}), "
             f"archive_dir=Path({str(ctx.archive.root)!r}), database={database!r}, "
-            "scheduler=False)); drain(c, sys.argv[1])")
+            f"partners_dir=Path({str(partners)!r}), scheduler=False)); "
+            "drain(c, sys.argv[1])")
     procs = [subprocess.Popen([sys.executable, "-c", code, f"bench-{k}"], cwd=ROOT)
              for k in range(n)]
     for p in procs:
@@ -188,9 +203,9 @@ def _workers(ctx: Any, n: int, database: str | None) -> None:
 
 
 def run(mode: str, *, count: int = 0, file: Path | None = None, database: str | None = None,
-        workers: int = 1, base: int = 0) -> Row:
+        workers: int = 1, base: int = 0, senders: int = 1) -> Row:
     cmd = [sys.executable, "-m", "gateway.bench", "pipeline", mode, "--count", str(count),
-           "--workers", str(workers), "--base", str(base)]
+           "--workers", str(workers), "--base", str(base), "--senders", str(senders)]
     if file is not None:
         cmd += ["--file", str(file)]
     if database:
@@ -209,6 +224,10 @@ def bench(*, count: int, file: Path | None, pg_url: str | None) -> list[Row]:
     if pg_url:
         rows.append(run("small", count=count, database=pg_url))
         rows.append(run("small", count=count, database=pg_url, workers=2, base=count))
+        # two partners: their deliveries and 997 series do not wait for each other
+        rows.append(run("small", count=count, database=pg_url, base=2 * count, senders=2))
+        rows.append(run("small", count=count, database=pg_url, workers=2, base=3 * count,
+                        senders=2))
     return rows
 
 
@@ -222,7 +241,8 @@ def print_table(rows: list[Row]) -> None:
             print(f"| {r['mode']} | | | error: {r['error']} | | | | | |")
             continue
         if r["mode"] == "small":
-            what = f"{r['interchanges']} interchanges of ~{r['bytes'] // r['interchanges']} B"
+            what = f"{r['interchanges']} interchanges of ~{r['bytes'] // r['interchanges']} B" \
+                + (f" from {r['senders']} partners" if r.get("senders", 1) > 1 else "")
             rate = f"{r['interchanges'] / r['seconds']:.0f} interchanges/s"
         else:
             what = f"one file of {r['bytes'] / 1e6:.1f} MB"

@@ -273,10 +273,13 @@ def test_bench_pipeline_section_on_sqlite_and_postgresql(pg_url: str,
     from gateway import benchpipeline
 
     rows = benchpipeline.bench(count=12, file=None, pg_url=pg_url)
-    assert [(r["database"], r["workers"], r["delivered"], r["left"]) for r in rows] == [
-        # each run counts its own deliveries, also on the database the two runs share
-        ("sqlite", 1, 12, 0), ("postgresql", 1, 12, 0), ("postgresql", 2, 12, 0)]
+    assert [(r["database"], r["workers"], r["senders"], r["delivered"], r["left"])
+            for r in rows] == [
+        # each run counts its own deliveries, also on the database the runs share; the last
+        # two take their files from two partners
+        ("sqlite", 1, 1, 12, 0), ("postgresql", 1, 1, 12, 0), ("postgresql", 2, 1, 12, 0),
+        ("postgresql", 1, 2, 12, 0), ("postgresql", 2, 2, 12, 0)]
     benchpipeline.print_table(rows)
     out = capsys.readouterr().out
-    assert "interchanges/s" in out
+    assert "interchanges/s" in out and "from 2 partners" in out
     assert benchpipeline.targets(rows)[0][0].startswith("small files through the whole pipeline")

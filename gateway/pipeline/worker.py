@@ -63,18 +63,27 @@ class Worker:
         ctx = self.ctx
         now = ctx.clock()
         head = aliased(Work)
-        q = select(Work.id).where(
+        pg = ctx.store.dialect == "postgresql"
+        q = select(Work.id, Work.partner_id).where(
             Work.not_before <= now,
             or_(Work.claimed_until.is_(None), Work.claimed_until < now),
             or_(Work.step != "deliver", ~exists().where(
                 head.step == "deliver", head.partner_id == Work.partner_id,
-                head.id < Work.id))).order_by(Work.not_before, Work.id).limit(limit)
+                head.id < Work.id))).order_by(Work.not_before, Work.id) \
+            .limit(limit * 4 if pg else limit)
         with ctx.store.session(write=True) as s, s.begin():
-            if ctx.store.dialect == "postgresql":
+            if pg:
                 q = q.with_for_update(skip_locked=True, of=Work)
-            ids = list(s.scalars(q))
-            if not ids:
+            found = s.execute(q).all()
+            if not found:
                 return []
+            ids = [r.id for r in found]
+            if pg:
+                # one partner's rows per batch: a batch locks its partners' control-number
+                # series until it commits, and two workers' batches that each held one
+                # partner and wanted the other's would deadlock (PostgreSQL breaks that by
+                # failing one, every time). The oldest row's partner, up to ``limit`` rows.
+                ids = [r.id for r in found if r.partner_id == found[0].partner_id][:limit]
             s.execute(update(Work).where(
                 Work.id.in_(ids), or_(Work.claimed_until.is_(None), Work.claimed_until < now))
                 .values(claimed_by=self.name, claimed_until=now + ctx.claim_for))

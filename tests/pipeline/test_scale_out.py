@@ -51,3 +51,39 @@ def test_two_processes_share_one_backlog_on_postgresql(tmp_path: Path, pg_url: s
     logs = [p.read_text() for p in tmp_path.glob("serve-*.log")]
     ran = [len(re.findall(r"ran (process|send|deliver)", log)) for log in logs]
     assert len(ran) == 2 and all(n > 0 for n in ran), ran  # both processes took work
+
+
+def test_a_postgresql_claim_takes_one_partners_rows(tmp_path: Path, pg_url: str) -> None:
+    """Two workers' batches never hold two partners each (their control-number series would
+    deadlock): a claim takes the oldest row's partner's rows, the next worker the other's."""
+    import shutil
+
+    from gateway.benchpipeline import OTHER_SENDER, SENDER, second_partner
+    from gateway.pipeline.worker import Worker, drain
+
+    partners = tmp_path / "partners"
+    shutil.copytree(ROOT / "partners", partners)
+    (partners / "bigbox-b.toml").write_text(
+        second_partner((partners / "bigbox.toml").read_text(encoding="utf-8")), "utf-8")
+    ctx = build_context(Settings(data_dir=tmp_path / "var", archive_dir=tmp_path / "archive",
+                                 partners_dir=partners, database=pg_url, scheduler=False))
+    try:
+        for n in range(6):
+            data, partner = (variant(n), "bigbox") if n % 2 == 0 else (
+                variant(n).replace(SENDER, OTHER_SENDER), "bigbox-b")
+            ingest(ctx, data, name=f"po-{n}.edi", source="test", partner_id=partner)
+        first, second = Worker(ctx, "w1").claim(), Worker(ctx, "w2").claim()
+        with ctx.store.session() as s:
+            def partners_of(ids: list[int]) -> set[str | None]:
+                return set(s.scalars(select(Work.partner_id).where(Work.id.in_(ids))))
+
+            assert (len(first), len(second)) == (3, 3)
+            assert partners_of(first) == {"bigbox"} and partners_of(second) == {"bigbox-b"}
+        Worker(ctx, "w1").run_batch(first)
+        Worker(ctx, "w2").run_batch(second)
+        drain(ctx)
+        with ctx.store.session() as s:
+            assert s.scalar(select(func.count()).select_from(Delivery).where(
+                Delivery.status == "delivered")) == 6
+    finally:
+        ctx.store.close()
