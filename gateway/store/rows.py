@@ -10,19 +10,19 @@ Statements are built once per table and set of columns and reused, so SQLAlchemy
 its compiled cache. Core statements do not autoflush the session: code that changes ORM objects
 in the same transaction flushes before rows it changed are written here again.
 
-On SQLite even a cached Core statement costs about five times what the driver takes to run it
-(parameters constructed and processed, a result object, events): a small file's seventeen
-statements spent more time in SQLAlchemy than in SQLite. So on SQLite ``add``, ``add_all``,
-``change`` and ``get`` hand the driver (``sqlite3``) the SQL that SQLAlchemy compiled for the
-statement, once per table and set of columns, with the parameters run through the same bind
-processors SQLAlchemy would use (dates to text, JSON serialized) and the columns' Python
-defaults filled in; ``get`` runs the columns' result processors. They run on the DBAPI
-connection of the same transaction (savepoints included). PostgreSQL keeps the Core path.
+Even a cached Core statement costs several times what the driver takes to run it (parameters
+constructed and processed, a result object, events): a small file's seventeen statements spent
+more time in SQLAlchemy than in SQLite. So ``add``, ``add_all``, ``change``, ``get``, ``first``
+and ``scalar`` hand the driver (``sqlite3``, ``psycopg``) the SQL that SQLAlchemy compiled for
+the statement and dialect, once per table and set of columns, with the parameters run through
+the same bind processors SQLAlchemy would use (dates to text on SQLite, JSON serialized) and
+the columns' Python defaults filled in; ``get`` and ``first`` run the result processors. They
+run on the DBAPI connection of the same transaction (savepoints included); a statement with an
+IN list (expanded per execution) is refused.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -30,7 +30,6 @@ from typing import Any, cast
 from sqlalchemy import (
     Connection,
     Delete,
-    Insert,
     Select,
     Table,
     Update,
@@ -47,8 +46,6 @@ from sqlalchemy.sql.schema import ColumnDefault
 from gateway.store.models import Base
 
 LATER_MAX = 1000  # ``later`` rows of one table kept back at most
-_INSERT: dict[type[Base], Insert] = {}
-_INSERT_ID: dict[type[Base], Insert] = {}
 _UPDATE: dict[tuple[type[Base], tuple[str, ...]], Update] = {}
 _GET: dict[tuple[type[Base], tuple[str, ...]], Select[Any]] = {}
 _DELETE: dict[type[Base], Delete] = {}
@@ -76,6 +73,8 @@ class _Raw:
     # an INSERT's column defaults; a SELECT's values held in the statement (``make`` None)
     defaults: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] = ()
     results: tuple[Processor, ...] = ()
+    named: bool = False  # parameters by name (a dict), else in order (a tuple)
+    returning: bool = False  # the new id comes back as a row (no ``lastrowid``)
 
 
 def conn_of(db: Session | Connection) -> Connection:
@@ -98,14 +97,9 @@ def pin(s: Session) -> None:
 def add(db: Session | Connection, model: type[Base], values: dict[str, Any]) -> int:
     """INSERT one row; its new ``id``."""
     conn = conn_of(db)
-    if conn.dialect.name == "sqlite":
-        raw = _raw_insert(conn, model, values)
-        cur = _driver(conn).execute(raw.sql, _params(raw, _with_defaults(raw, values)))
-        return int(cur.lastrowid)
-    stmt = _INSERT_ID.get(model)
-    if stmt is None:
-        stmt = _INSERT_ID[model] = insert(model).returning(model.__table__.c.id)
-    return int(conn.execute(stmt, _core(values)).scalar_one())
+    raw = _raw_insert(conn, model, values, returning=True)
+    cur = _driver(conn).execute(raw.sql, _params(raw, _with_defaults(raw, values)))
+    return int(cur.fetchone()[0] if raw.returning else cur.lastrowid)
 
 
 def add_all(db: Session | Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
@@ -113,14 +107,12 @@ def add_all(db: Session | Connection, model: type[Base], rows: list[dict[str, An
     if not rows:
         return
     conn = conn_of(db)
-    if conn.dialect.name == "sqlite":
-        raw = _raw_insert(conn, model, rows[0])
-        _driver(conn).executemany(raw.sql, [_params(raw, _with_defaults(raw, r)) for r in rows])
-        return
-    stmt = _INSERT.get(model)
-    if stmt is None:
-        stmt = _INSERT[model] = insert(model)
-    conn.execute(stmt, [_core(r) for r in rows])
+    raw = _raw_insert(conn, model, rows[0], returning=False)
+    cur = _driver(conn).cursor()
+    try:
+        cur.executemany(raw.sql, [_params(raw, _with_defaults(raw, r)) for r in rows])
+    finally:
+        cur.close()
 
 
 def later(db: Session | Connection, model: type[Base], values: dict[str, Any]) -> None:
@@ -167,11 +159,8 @@ def change(db: Session | Connection, model: type[Base], row_id: int, **values: A
             {name: bindparam(f"v_{name}") for name in key[1]})
     params = {"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}}
     conn = conn_of(db)
-    if conn.dialect.name == "sqlite":
-        raw = _compiled(conn, ("update", key), stmt)
-        _driver(conn).execute(raw.sql, _params(raw, params))
-        return
-    conn.execute(stmt, _core(params))
+    raw = _compiled(conn, ("update", key), stmt)
+    _driver(conn).execute(raw.sql, _params(raw, params))
 
 
 def get(db: Session | Connection, model: type[Base], row_id: int,
@@ -184,15 +173,12 @@ def get(db: Session | Connection, model: type[Base], row_id: int,
         stmt = _GET[key] = select(*(table.c[name] for name in columns)).where(
             table.c.id == bindparam("row_id"))
     conn = conn_of(db)
-    if conn.dialect.name == "sqlite":
-        raw = _compiled(conn, ("get", key), stmt, [model.__table__.c[n] for n in columns])
-        found = _driver(conn).execute(raw.sql, _params(raw, {"row_id": row_id})).fetchone()
-        if found is None:
-            return None
-        return {name: value if proc is None else proc(value)
-                for name, value, proc in zip(columns, found, raw.results, strict=True)}
-    row = conn.execute(stmt, {"row_id": row_id}).first()
-    return None if row is None else dict(row._mapping)
+    raw = _compiled(conn, ("get", key), stmt, [model.__table__.c[n] for n in columns])
+    found = _driver(conn).execute(raw.sql, _params(raw, {"row_id": row_id})).fetchone()
+    if found is None:
+        return None
+    return {name: value if proc is None else proc(value)
+            for name, value, proc in zip(columns, found, raw.results, strict=True)}
 
 
 def remove(db: Session | Connection, model: type[Base], ids: list[int]) -> None:
@@ -221,20 +207,31 @@ def _driver(conn: Connection) -> Any:
 
 def _compiled(conn: Connection, key: tuple[object, ...], stmt: Any,
               columns: list[Any] | None = None) -> _Raw:
+    key = (conn.dialect.name, *key)
     raw = _RAW.get(key)
     if raw is None:
-        dialect = conn.dialect
-        compiled = stmt.compile(dialect=dialect)
-        if "__[POSTCOMPILE_" in compiled.string:
-            raise TypeError("rows: a list parameter (IN, NOT IN) is expanded per execution; "
-                            "write the comparisons out for statements run here")
-        names = tuple(compiled.positiontup or ())
-        procs = tuple(_binder(compiled.binds[n].type, dialect) for n in names)
-        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for c in columns or ())
-        fixed = tuple((n, None, v) for n, v in compiled.params.items() if v is not None)
-        raw = _RAW[key] = _Raw(compiled.string, names, procs, fixed, results)
+        raw = _RAW[key] = _compile(conn.dialect, stmt, columns)
     return raw
+
+
+def _compile(dialect: Any, stmt: Any, columns: list[Any] | None = None,
+             defaults: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] | None = None,
+             returning: bool = False) -> _Raw:
+    """``stmt`` compiled for ``dialect``'s driver. ``defaults``: an INSERT's column defaults;
+    else the values the statement holds itself (a LIMIT, a literal) are kept."""
+    compiled = stmt.compile(dialect=dialect)
+    if "__[POSTCOMPILE_" in compiled.string:
+        raise TypeError("rows: a list parameter (IN, NOT IN) is expanded per execution; "
+                        "write the comparisons out for statements run here")
+    named = compiled.positiontup is None  # psycopg: %(name)s; sqlite3: ? in order
+    binds = {name: bind for bind, name in compiled.bind_names.items()}  # as rendered
+    names = tuple(binds) if named else tuple(compiled.positiontup)
+    procs = tuple(_binder(binds[n].type, dialect) for n in names)
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for c in columns or ())
+    fixed = defaults if defaults is not None else tuple(
+        (n, None, v) for n, v in compiled.params.items() if v is not None)
+    return _Raw(compiled.string, names, procs, fixed, results, named, returning)
 
 
 def first(db: Session | Connection, stmt: Select[Any],
@@ -242,9 +239,6 @@ def first(db: Session | Connection, stmt: Select[Any],
     """The first row of the SELECT ``stmt`` (a statement built once, such as a module
     constant) with ``params``; None when there is none."""
     conn = conn_of(db)
-    if conn.dialect.name != "sqlite":
-        row = conn.execute(stmt, params).first()
-        return None if row is None else tuple(row)
     raw = _compiled(conn, ("select", id(stmt)), stmt, list(stmt.selected_columns))
     _KEEP[id(stmt)] = stmt  # (its id stays its own)
     found = _driver(conn).execute(raw.sql, _params(raw, _fixed(raw, params))).fetchone()
@@ -259,13 +253,15 @@ def scalar(db: Session | Connection, stmt: Select[Any], params: dict[str, Any]) 
     return None if row is None else row[0]
 
 
-def _raw_insert(conn: Connection, model: type[Base], values: dict[str, Any]) -> _Raw:
-    """The INSERT of ``values``' columns and those others with a Python-side default."""
-    key = ("insert", model, tuple(values))
+def _raw_insert(conn: Connection, model: type[Base], values: dict[str, Any], *,
+                returning: bool) -> _Raw:
+    """The INSERT of ``values``' columns and those others with a Python-side default (with
+    ``RETURNING id`` where the driver has no ``lastrowid``, when ``returning``)."""
+    returning = returning and conn.dialect.name != "sqlite"
+    key = (conn.dialect.name, "insert", model, tuple(values), returning)
     raw = _RAW.get(key)
     if raw is None:
         table = cast(Table, model.__table__)
-        dialect = conn.dialect
         defaults = tuple(
             (c.key, arg if callable(arg) else None, None if callable(arg) else arg)
             for c in table.columns
@@ -273,11 +269,12 @@ def _raw_insert(conn: Connection, model: type[Base], values: dict[str, Any]) -> 
             and not c.default.is_clause_element and not c.default.is_sequence
             for arg in [c.default.arg])
         names = tuple(values) + tuple(d[0] for d in defaults)
-        sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} (" +
-               ", ".join(dialect.identifier_preparer.format_column(table.c[n]) for n in names)
-               + ") VALUES (" + ", ".join("?" * len(names)) + ")")
-        procs = tuple(_binder(table.c[n].type, dialect) for n in names)
-        raw = _RAW[key] = _Raw(sql, names, procs, defaults)
+        stmt: Any = insert(table).values({n: bindparam(n, type_=table.c[n].type)
+                                          for n in names})
+        if returning:
+            stmt = stmt.returning(table.c.id)
+        raw = _RAW[key] = _compile(conn.dialect, stmt, defaults=defaults,
+                                   returning=returning)
     return raw
 
 
@@ -293,13 +290,6 @@ def _binder(type_: Any, dialect: Any) -> Processor:
         return value if type(value) is JsonText else serialize(value)
 
     return json_value
-
-
-def _core(values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` for a Core statement: ``JsonText`` read back into objects."""
-    if not any(type(v) is JsonText for v in values.values()):
-        return values
-    return {k: json.loads(v) if type(v) is JsonText else v for k, v in values.items()}
 
 
 def _fixed(raw: _Raw, params: dict[str, Any]) -> dict[str, Any]:
@@ -318,6 +308,9 @@ def _with_defaults(raw: _Raw, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _params(raw: _Raw, values: dict[str, Any]) -> tuple[Any, ...]:
+def _params(raw: _Raw, values: dict[str, Any]) -> Any:
+    if raw.named:
+        return {n: values[n] if p is None else p(values[n])
+                for n, p in zip(raw.names, raw.procs, strict=True)}
     return tuple(values[n] if p is None else p(values[n])
                  for n, p in zip(raw.names, raw.procs, strict=True))

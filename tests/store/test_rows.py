@@ -1,5 +1,5 @@
-"""``gateway.store.rows``: what its helpers write and read is what the ORM writes and reads, on
-SQLite (where they hand SQLAlchemy's compiled SQL to the driver directly) and on PostgreSQL."""
+"""``gateway.store.rows``: what its helpers write and read (handing SQLAlchemy's compiled SQL to
+the driver directly) is what the ORM writes and reads, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -94,12 +94,8 @@ def test_first_and_scalar_read_what_core_reads(store: Store) -> None:
 
 def test_list_parameters_are_refused_not_misread(store: Store) -> None:
     listed = select(File.id).where(File.status.in_(("parked", "rejected")))
-    with store.session() as s:
-        if store.dialect == "sqlite":
-            with pytest.raises(TypeError, match="list parameter"):
-                rows.first(s, listed, {})
-        else:
-            assert rows.first(s, listed, {}) is None
+    with store.session() as s, pytest.raises(TypeError, match="list parameter"):
+        rows.first(s, listed, {})
 
 
 def test_json_text_is_stored_as_the_json_it_is(store: Store) -> None:
