@@ -116,6 +116,7 @@ class Staged(set[Path]):
         self.files: list[Path] = []  # written, not yet flushed
         self.naming: list[Callable[[], None]] = []
         self.pending: dict[Path, Path] = {}  # a final path -> its temporary file, until named
+        self.made: list[Path] = []  # folders made for them, outermost first
 
     def stage(self, tmp: Path, naming: Callable[[], None], final: Path | None = None) -> None:
         self.files.append(tmp)
@@ -129,13 +130,26 @@ class Staged(set[Path]):
         self.naming.append(naming)
 
     def abandon(self) -> None:
-        for tmp in self.files:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        """Remove the staged files and the folders made for them (those left empty)."""
+        _discard(self.files, self.made)
+        self._named()
+        self.clear()
+
+    def _named(self) -> None:
         self.files.clear()
         self.naming.clear()
         self.pending.clear()
-        self.clear()
+        self.made.clear()
+
+
+def _discard(files: Iterable[str | Path], folders: list[Path]) -> None:
+    """Remove ``files`` and then ``folders`` (deepest first; one that is not empty stays)."""
+    for tmp in files:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    for d in reversed(folders):
+        with contextlib.suppress(OSError):
+            d.rmdir()
 
 
 def sync_dirs(folders: set[Path]) -> None:
@@ -155,9 +169,7 @@ def sync_dirs(folders: set[Path]) -> None:
         except OSError:
             folders.abandon()
             raise
-        folders.files.clear()
-        folders.naming.clear()
-        folders.pending.clear()
+        folders._named()
     if len(folders) >= _SYNCFS_FROM and _syncfs is not None:
         _sync_file_systems(folders)
     else:
@@ -245,56 +257,40 @@ class Archive:
             return item
         created = self._make_dirs(path.parent, defer)
         if isinstance(defer, Staged):
-            return self._stage(item, data, defer, created)
-        tmp: str | None = None
+            tmp = self._temp(item, data, created, durable=False)
+            defer.made += created
+            defer.stage(Path(tmp), lambda: os.replace(tmp, path), path)
+            return item
+        tmp = self._temp(item, data, created, durable=True)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{sha[:16]}.", suffix=".tmp", dir=path.parent)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-                os.fchmod(fd, READ_ONLY)
-            finally:
-                os.close(fd)
             os.replace(tmp, path)
-            tmp = None
             _fsync_dir(path.parent, defer)
         except OSError as exc:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            for d in reversed(created):  # deepest first; a folder that is not empty stays
-                with contextlib.suppress(OSError):
-                    d.rmdir()
+            _discard([tmp], created)  # (the temporary name is gone once renamed)
             raise self._unwritable(path, exc) from exc
         return item
 
-    def _stage(self, item: ArchivedItem, data: bytes, staged: Staged,
-               created: list[Path]) -> ArchivedItem:
-        """``put`` into a batch: the bytes in a temporary file, named by ``sync_dirs``."""
-        path = item.path
+    def _temp(self, item: ArchivedItem, data: bytes, created: list[Path], *,
+              durable: bool) -> str:
+        """``data`` in a new read-only temporary file beside ``item`` (fsynced when
+        ``durable``); on an error nothing is left of it, nor of the ``created`` folders."""
         tmp: str | None = None
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{item.sha256[:16]}.", suffix=".tmp",
-                                       dir=path.parent)
+                                       dir=item.path.parent)
             try:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
+                if durable:
+                    os.fsync(fd)
                 os.fchmod(fd, READ_ONLY)
             finally:
                 os.close(fd)
         except OSError as exc:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            for d in reversed(created):
-                with contextlib.suppress(OSError):
-                    d.rmdir()
-            raise self._unwritable(path, exc) from exc
-        staged.stage(Path(tmp), lambda: os.replace(tmp, path), path)
-        return item
+            _discard([tmp] if tmp is not None else [], created)
+            raise self._unwritable(item.path, exc) from exc
+        return tmp
 
     def put_many(self, datas: Sequence[bytes]) -> list[ArchivedItem]:
         """Archive several byte strings durably (a group commit); their items, in order.
@@ -307,27 +303,15 @@ class Archive:
         than four new items, each file and folder is fsynced instead. On an error
         ``ArchiveError`` is raised: the caller records none of them (an item that got its name
         before the error is complete, and is simply archived again later)."""
-        items: list[ArchivedItem] = []
         staged = Staged()
-        made: list[Path] = []
         try:
-            for data in datas:
-                sha = hashlib.sha256(data).hexdigest()
-                item = ArchivedItem(sha, self.path_for(sha), len(data))
-                items.append(item)
-                if item.path in staged.pending or self._present(item):
-                    continue
-                created = self._make_dirs(item.path.parent, staged)
-                made += created
-                self._stage(item, data, staged, created)
+            items = [self.put(data, defer=staged) for data in datas]
             sync_dirs(staged)
-        except (ArchiveError, OSError) as exc:
+        except ArchiveError:
             staged.abandon()
-            for d in reversed(made):  # deepest first; a folder that is not empty stays
-                with contextlib.suppress(OSError):
-                    d.rmdir()
-            if isinstance(exc, ArchiveError):
-                raise
+            raise
+        except OSError as exc:
+            staged.abandon()
             raise self._unwritable(self.root, exc) from exc
         return items
 

@@ -35,7 +35,7 @@ from gateway.errors import GatewayError
 from gateway.partners import PartnerProfile, PartnerRegistry
 from gateway.partners.endpoints import Erp
 from gateway.pipeline.context import Context
-from gateway.pipeline.ingest import Incoming, ingest, ingest_many
+from gateway.pipeline.ingest import Incoming, ingest_many
 from gateway.pipeline.worker import Worker
 from gateway.store.db import default_url, open_store
 
@@ -140,8 +140,7 @@ class Gateway:
     def take(self, data: bytes, name: str, partner: str) -> int:
         """A file dropped into ``partners/<id>/inbound/`` (a folder without a profile: the
         partner is looked up from the envelope)."""
-        known = partner if partner in self.ctx.registry else None
-        return ingest(self.ctx, data, name=name, source=f"folder:{partner}", partner_id=known)
+        return self.take_many([(data, name, partner)])[0]
 
     def take_many(self, files: list[tuple[bytes, str, str]]) -> list[int]:
         """Several dropped files at once (one group commit, ``ingest_many``)."""

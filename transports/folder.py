@@ -47,7 +47,7 @@ class FolderWatcher:
     def scan(self) -> list[int]:
         """One pass over every partner's inbound folder; the ids of the files ingested."""
         done: list[int] = []
-        ready: list[tuple[Path, str]] = []  # inbound files for ``ingest_many``
+        ready: list[tuple[Path, str, int]] = []  # inbound files (and sizes) for ingest_many
         now = self.clock()
         present: set[Path] = set()
         boxes = [(p, self.ingest) for p in sorted(self.root.glob("*/inbound"))]
@@ -70,7 +70,7 @@ class FolderWatcher:
                 elif now - seen[2] < self.stable_for:
                     continue
                 if take is self.ingest and self.ingest_many is not None:
-                    ready.append((path, partner))
+                    ready.append((path, partner, st.st_size))
                     continue
                 fid = self._take(path, partner, take)
                 if fid is not None:
@@ -137,16 +137,13 @@ class FolderWatcher:
             stop.wait(interval)
 
 
-def _batches(ready: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
-    """``ready`` in batches of at most ``BATCH_FILES`` files and ``BATCH_BYTES`` bytes."""
+def _batches(ready: list[tuple[Path, str, int]]) -> list[list[tuple[Path, str]]]:
+    """``ready`` (path, partner, size as scanned) in batches of at most ``BATCH_FILES`` files
+    and ``BATCH_BYTES`` bytes (a file larger than that alone)."""
     out: list[list[tuple[Path, str]]] = []
     size = 0
-    for path, partner in ready:
-        try:
-            n = path.stat().st_size
-        except OSError:
-            continue  # gone since the scan
-        if not out or len(out[-1]) >= BATCH_FILES or (out[-1] and size + n > BATCH_BYTES):
+    for path, partner, n in ready:
+        if not out or len(out[-1]) >= BATCH_FILES or size + n > BATCH_BYTES:
             out.append([])
             size = 0
         out[-1].append((path, partner))

@@ -50,7 +50,6 @@ _UPDATE: dict[tuple[type[Base], tuple[str, ...]], Update] = {}
 _GET: dict[tuple[type[Base], tuple[str, ...]], Select[Any]] = {}
 _DELETE: dict[type[Base], Delete] = {}
 _RAW: dict[tuple[object, ...], _Raw] = {}
-_KEEP: dict[int, object] = {}  # statements cached by id: kept alive, so no other gets the id
 
 Processor = Callable[[Any], Any] | None
 
@@ -64,13 +63,14 @@ class JsonText(str):
 
 @dataclass(frozen=True, slots=True)
 class _Raw:
-    """A statement as SQLite's driver takes it: its SQL, the value names in parameter order
-    with their bind processors, and for an INSERT the defaults of the columns not given."""
+    """A statement as the driver takes it: its SQL, the value names in parameter order with
+    their bind processors, the values it fills in itself (an INSERT's column defaults, a
+    SELECT's literals) and its columns' result processors."""
 
     sql: str
     names: tuple[str, ...]
     procs: tuple[Processor, ...]
-    # an INSERT's column defaults; a SELECT's values held in the statement (``make`` None)
+    # (name, make, value): ``make(None)`` when there is a ``make`` (a callable default)
     defaults: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] = ()
     results: tuple[Processor, ...] = ()
     named: bool = False  # parameters by name (a dict), else in order (a tuple)
@@ -98,7 +98,7 @@ def add(db: Session | Connection, model: type[Base], values: dict[str, Any]) -> 
     """INSERT one row; its new ``id``."""
     conn = conn_of(db)
     raw = _raw_insert(conn, model, values, returning=True)
-    cur = _driver(conn).execute(raw.sql, _params(raw, _with_defaults(raw, values)))
+    cur = _driver(conn).execute(raw.sql, _params(raw, values))
     return int(cur.fetchone()[0] if raw.returning else cur.lastrowid)
 
 
@@ -110,7 +110,7 @@ def add_all(db: Session | Connection, model: type[Base], rows: list[dict[str, An
     raw = _raw_insert(conn, model, rows[0], returning=False)
     cur = _driver(conn).cursor()
     try:
-        cur.executemany(raw.sql, [_params(raw, _with_defaults(raw, r)) for r in rows])
+        cur.executemany(raw.sql, [_params(raw, r) for r in rows])
     finally:
         cur.close()
 
@@ -193,13 +193,14 @@ def remove(db: Session | Connection, model: type[Base], ids: list[int]) -> None:
     conn_of(db).execute(stmt, {"ids": ids})
 
 
-# -- SQLite: the driver directly --------------------------------------------------------------
+# -- the driver directly ----------------------------------------------------------------------
 
 
 def _driver(conn: Connection) -> Any:
-    """The ``sqlite3`` connection under ``conn``, in ``conn``'s transaction (begun here when
-    there is none yet, as SQLAlchemy begins one on a first statement: the driver itself runs
-    in autocommit mode, ``isolation_level=None``)."""
+    """The driver's connection under ``conn`` (``sqlite3``, ``psycopg``), in ``conn``'s
+    transaction: begun here when there is none yet, as SQLAlchemy begins one on a first
+    statement (SQLAlchemy would not know of one the driver began, and ``sqlite3`` runs in
+    autocommit mode here, ``isolation_level=None``)."""
     if not conn.in_transaction():
         conn.begin()
     return conn.connection.driver_connection
@@ -239,9 +240,9 @@ def first(db: Session | Connection, stmt: Select[Any],
     """The first row of the SELECT ``stmt`` (a statement built once, such as a module
     constant) with ``params``; None when there is none."""
     conn = conn_of(db)
-    raw = _compiled(conn, ("select", id(stmt)), stmt, list(stmt.selected_columns))
-    _KEEP[id(stmt)] = stmt  # (its id stays its own)
-    found = _driver(conn).execute(raw.sql, _params(raw, _fixed(raw, params))).fetchone()
+    # (the statement itself in the key: an object compares by identity, and stays alive)
+    raw = _compiled(conn, ("select", stmt), stmt, list(stmt.selected_columns))
+    found = _driver(conn).execute(raw.sql, _params(raw, params)).fetchone()
     if found is None:
         return None
     return tuple(v if p is None else p(v) for v, p in zip(found, raw.results, strict=True))
@@ -292,25 +293,12 @@ def _binder(type_: Any, dialect: Any) -> Processor:
     return json_value
 
 
-def _fixed(raw: _Raw, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` and the values the statement itself holds (``_compiled``'s ``defaults``)."""
-    if not raw.defaults:
-        return params
-    return {**{name: value for name, _, value in raw.defaults}, **params}
-
-
-def _with_defaults(raw: _Raw, values: dict[str, Any]) -> dict[str, Any]:
-    if not raw.defaults:
-        return values
-    out = dict(values)
-    for name, make, value in raw.defaults:
-        out[name] = make(None) if make is not None else value
-    return out
-
-
 def _params(raw: _Raw, values: dict[str, Any]) -> Any:
-    if raw.named:
-        return {n: values[n] if p is None else p(values[n])
-                for n, p in zip(raw.names, raw.procs, strict=True)}
-    return tuple(values[n] if p is None else p(values[n])
-                 for n, p in zip(raw.names, raw.procs, strict=True))
+    """``values`` with what the statement fills in itself, through the bind processors: a
+    dict by name or a tuple in order, as the driver takes them."""
+    if raw.defaults:
+        values = {**{name: make(None) if make is not None else value
+                     for name, make, value in raw.defaults}, **values}
+    processed = [values[n] if p is None else p(values[n])
+                 for n, p in zip(raw.names, raw.procs, strict=True)]
+    return dict(zip(raw.names, processed, strict=True)) if raw.named else tuple(processed)

@@ -111,6 +111,7 @@ def _matches(item: dict[str, Any], when: dict[str, str]) -> bool:
 
 # -- inbound and outbound -------------------------------------------------------------------
 
+Data = dict[str, Any]  # a record's ``model_dump()`` or JSON form
 Getter = Callable[[Any, str], Any]
 Setter = Callable[[dict[str, Any], str, Any], None]
 
@@ -175,9 +176,7 @@ def run_checks(checks: list[Check], actions: dict[str, CheckAction], record: Bas
         action = actions.get(c.key, c.action)
         if action == "off" or not _matches(data, c.when):
             continue
-        found = _required_in(c, data) if c.rule == "required" else \
-            _RULES[c.rule](c, record, orders)  # (``required`` reads the dump made above)
-        for problem in found:
+        for problem in _RULES[c.rule](c, record, orders, data):
             out.append(Defect("st.business_rule", f"check {c.key}: {problem}",
                               warning=action == "warn"))
     return out
@@ -191,7 +190,8 @@ def _close(a: Decimal, b: Decimal, c: Check) -> bool:
     return abs(a - b) <= c.tolerance
 
 
-def _line_count(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
+def _line_count(c: Check, record: Any, _orders: OrderLookup | None,
+                _data: Data) -> Iterator[str]:
     totals = getattr(record, "totals", None)
     said = getattr(totals, "line_count", None)
     if said is not None and said != len(_lines(record)):
@@ -205,7 +205,8 @@ def _line_amount(line: Any) -> Decimal:
     return Decimal(line.quantity) * Decimal(line.unit_price or 0)
 
 
-def _line_amounts(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
+def _line_amounts(c: Check, record: Any, _orders: OrderLookup | None,
+                  _data: Data) -> Iterator[str]:
     for line in _lines(record):
         amount = getattr(line, "amount", None)
         price = getattr(line, "unit_price", None)
@@ -227,7 +228,8 @@ def _signed(items: Any) -> Decimal:
     return total
 
 
-def _total_amount(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
+def _total_amount(c: Check, record: Any, _orders: OrderLookup | None,
+                  _data: Data) -> Iterator[str]:
     totals = getattr(record, "totals", None)
     said = getattr(totals, "total_amount", None)
     if said is None:
@@ -248,13 +250,9 @@ def _total_amount(c: Check, record: Any, _orders: OrderLookup | None) -> Iterato
                f"({expected})")
 
 
-def _required(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
-    return _required_in(c, record.model_dump())
-
-
-def _required_in(c: Check, data: dict[str, Any]) -> Iterator[str]:
-    """``required`` on the record's ``model_dump()`` or JSON form (a None is as good as
-    absent)."""
+def _required(c: Check, _record: Any, _orders: OrderLookup | None,
+              data: Data) -> Iterator[str]:
+    """On the record's ``model_dump()`` or JSON form (a None is as good as absent)."""
     for path in c.fields:
         head, _, name = path.rpartition(".")
         found = list(items(data, head))
@@ -294,7 +292,8 @@ def _find_line(order: Any, line: Any) -> Any:
     return next((o for o in order.lines if o.line_number == line.line_number), None)
 
 
-def _po_price(c: Check, record: Any, orders: OrderLookup | None) -> Iterator[str]:
+def _po_price(c: Check, record: Any, orders: OrderLookup | None,
+              _data: Data) -> Iterator[str]:
     for pair in _order_lines(c, record, orders):
         if isinstance(pair, str):
             yield pair
@@ -306,7 +305,8 @@ def _po_price(c: Check, record: Any, orders: OrderLookup | None) -> Iterator[str
                    f"{agreed}")
 
 
-def _po_quantity(c: Check, record: Any, orders: OrderLookup | None) -> Iterator[str]:
+def _po_quantity(c: Check, record: Any, orders: OrderLookup | None,
+                 _data: Data) -> Iterator[str]:
     for pair in _order_lines(c, record, orders):
         if isinstance(pair, str):
             yield pair
@@ -318,7 +318,8 @@ def _po_quantity(c: Check, record: Any, orders: OrderLookup | None) -> Iterator[
                    f"{ordered.quantity} ordered")
 
 
-def _destinations(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
+def _destinations(c: Check, record: Any, _orders: OrderLookup | None,
+                  _data: Data) -> Iterator[str]:
     for line in _lines(record):
         dests = getattr(line, "destinations", ())
         if dests:
@@ -328,7 +329,8 @@ def _destinations(c: Check, record: Any, _orders: OrderLookup | None) -> Iterato
                        f"the line orders {line.quantity}")
 
 
-def _one_order(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[str]:
+def _one_order(c: Check, record: Any, _orders: OrderLookup | None,
+               _data: Data) -> Iterator[str]:
     """For a map that reads one order's packing (the DESADV's: its lines' own order
     references are not read), a notice of several orders with packs or items cannot say
     which order they belong to."""
@@ -338,7 +340,8 @@ def _one_order(c: Check, record: Any, _orders: OrderLookup | None) -> Iterator[s
                "packs and items cannot be told apart by order here (one notice per order)")
 
 
-_RULES: dict[str, Callable[[Check, Any, OrderLookup | None], Iterator[str]]] = {
+# each rule: (check, record, PO lookup, the record's dump or JSON form) -> its problems
+_RULES: dict[str, Callable[[Check, Any, OrderLookup | None, Data], Iterator[str]]] = {
     "line_count": _line_count, "line_amounts": _line_amounts, "total_amount": _total_amount,
     "required": _required, "po_price": _po_price, "po_quantity": _po_quantity,
     "destination_quantities": _destinations, "one_order": _one_order,
