@@ -456,13 +456,15 @@ def _cli(argv: Sequence[str]) -> int:
     pl.add_argument("--workers", type=int, default=1)
     pl.add_argument("--base", type=int, default=0, help="first interchange number")
     pl.add_argument("--senders", type=int, default=1, help="partners the files come from")
+    pl.add_argument("--keep", action="store_true",
+                    help="leave the work folder (printed as workdir) for the caller to remove")
     a = p.parse_args(argv)
     tune_gc()
     if a.command == "bench":
         return main(a)
     if a.command == "pipeline":
         print(json.dumps(benchpipeline.child(a.mode, a.count, a.file, a.database, a.workers,
-                                             a.base, a.senders)))
+                                             a.base, a.senders, a.keep)))
         return 0
     if a.mode in benchtranslate.TRANSLATE_MODES:
         print(json.dumps(benchtranslate.child(a.mode, a.file, a.target_bytes)))

@@ -40,13 +40,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
+    from gateway.archive import Archive
     from gateway.pipeline.ops import trace
     from gateway.store.db import open_store
 
     st = _settings(args)
     store = open_store(st.database_url)
     try:
-        chain = trace(store, args.key)
+        chain = trace(store, args.key, Archive(st.archive_dir))
     finally:
         store.close()
     if args.json:

@@ -37,7 +37,7 @@ def test_put_writes_content_addressed_read_only_items(tmp_path: Path) -> None:
     a = Archive(tmp_path / "archive")
     item = a.put(DATA)
     assert item.sha256 == SHA and item.size == len(DATA)
-    assert item.path == tmp_path / "archive" / SHA[:2] / SHA[2:4] / SHA
+    assert item.path == tmp_path / "archive" / SHA[:2] / SHA  # one level of 256 folders
     assert item.path.read_bytes() == DATA
     assert stat.S_IMODE(item.path.stat().st_mode) == 0o444
     assert files_under(tmp_path / "archive") == [item.path]  # no temporary file left
@@ -133,6 +133,60 @@ def test_purge_deletes_an_item(tmp_path: Path) -> None:
     assert not item.path.exists() and files_under(tmp_path) == []
     assert a.purge(SHA) == "absent"
     assert a.put(DATA).path.read_bytes() == DATA  # archived again after a purge
+
+
+def legacy_item(root: Path, data: bytes) -> Path:
+    """``data`` archived as the layout before this one did: ``root/ab/cd/<sha256>``."""
+    sha = hashlib.sha256(data).hexdigest()
+    path = root / sha[:2] / sha[2:4] / sha
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    path.chmod(0o444)
+    return path
+
+
+def test_items_of_the_old_layout_are_found_where_they_are(tmp_path: Path) -> None:
+    a = Archive(tmp_path)
+    old = legacy_item(tmp_path, DATA)
+    assert a.locate(SHA) == old and a.relative(SHA) == f"{SHA[:2]}/{SHA[2:4]}/{SHA}"
+    assert SHA in a and a.get(SHA) == DATA
+    assert a.verify([(SHA, len(DATA))]) == []
+    inode = old.stat().st_ino
+    assert a.put(DATA).path == old  # archived already: not written again in the new layout
+    assert files_under(tmp_path) == [old] and old.stat().st_ino == inode
+    old.chmod(0o644)
+    old.write_bytes(b"tampered")
+    assert [p.kind for p in a.verify([(SHA, len(DATA))])] == ["altered"]
+    with pytest.raises(ArchiveAltered):
+        a.put(DATA)
+    old.write_bytes(DATA)
+    assert a.purge(SHA) == "deleted"
+    assert files_under(tmp_path) == [] and not (tmp_path / SHA[:2]).exists()  # ab/cd/, ab/
+    assert a.put(DATA).path == tmp_path / SHA[:2] / SHA
+
+
+def test_a_fan_out_folder_removed_by_hand_is_made_again(tmp_path: Path) -> None:
+    a = Archive(tmp_path)
+    item = a.put(DATA)
+    assert a.purge(SHA) == "deleted" and item.path.parent.is_dir()  # 256 folders stay
+    item.path.parent.rmdir()  # (put remembers the folders it made)
+    assert a.put(DATA).path.read_bytes() == DATA
+
+
+def test_sweep_removes_old_temporary_files_of_both_layouts(tmp_path: Path) -> None:
+    a = Archive(tmp_path)
+    legacy_item(tmp_path, b"old layout")
+    item = a.put(DATA)
+    stale = [item.path.parent / ".abc.x.tmp",
+             next(tmp_path.glob("*/*/*")).parent / ".def.y.tmp"]
+    fresh = item.path.parent / ".ghi.z.tmp"
+    for t in [*stale, fresh]:
+        t.write_bytes(b"partial")
+    for t in stale:
+        os.utime(t, (1_000_000, 1_000_000))
+    assert a.sweep() == 2
+    assert fresh.exists() and not any(t.exists() for t in stale)
+    assert a.get(SHA) == DATA
 
 
 def test_a_root_that_is_a_file_is_unwritable(tmp_path: Path) -> None:
@@ -322,7 +376,6 @@ def test_put_many_that_fails_names_nothing_and_leaves_nothing(
         Archive(root).put_many([b"batch %d" % k for k in range(6)])
     assert info.value.retryable
     assert files_under(tmp_path) == [kept.path]  # no temporary file, no item named
-    assert sorted(p for p in root.rglob("*") if p.is_dir()) == [kept.path.parent.parent,
-                                                                kept.path.parent]
+    assert sorted(p for p in root.rglob("*") if p.is_dir()) == [kept.path.parent]
     monkeypatch.undo()
     assert len(Archive(root).put_many([b"batch %d" % k for k in range(6)])) == 6

@@ -283,3 +283,7 @@ def test_bench_pipeline_section_on_sqlite_and_postgresql(pg_url: str,
     out = capsys.readouterr().out
     assert "interchanges/s" in out and "from 2 partners" in out
     assert benchpipeline.targets(rows)[0][0].startswith("small files through the whole pipeline")
+    # each run left its folder for the end (not to slow the next run's file creation), and
+    # the bench removed them all then
+    assert all(r["workdir"] for r in rows)
+    assert not any(Path(r["workdir"]).exists() for r in rows)

@@ -36,6 +36,7 @@ class Context:
     retry_max: timedelta = timedelta(minutes=30)
     claim_for: timedelta = timedelta(minutes=5)
     settings: dict[str, Any] = field(default_factory=dict)
+    folders: set[Path] = field(default_factory=set)  # partners' folders made (or found)
 
     def partner_dir(self, partner_id: str, box: str) -> Path:
         """``DIR/partners/<id>/inbound`` or ``…/outbound``."""

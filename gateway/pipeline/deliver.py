@@ -171,11 +171,14 @@ def send(ctx: Context, s: Session, file_id: int) -> Later | None:
     assert partner is not None
     folder = ctx.partner_dir(partner, "outbound")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder not in ctx.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            ctx.folders.add(folder)
         # the bytes the step before archived in this transaction, else the archive's (checked)
         data = row.get("data") or ctx.archive.get(row["sha256"], staged=unsynced(s))
-        place(ctx.archive.path_for(row["sha256"]), data, folder / name, defer=unsynced(s))
+        place(ctx.archive.locate(row["sha256"]), data, folder / name, defer=unsynced(s))
     except OSError as exc:
+        ctx.folders.discard(folder)  # (removed meanwhile? made again next time)
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")
         return Later(f"cannot write {folder}: {exc.strerror}", timedelta(seconds=30))
     move("file", f, "sent")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gateway.archive import Archive
 from gateway.errors import GatewayError
 from gateway.pipeline.context import Context, event
 from gateway.pipeline.states import move
@@ -41,7 +42,18 @@ STEPS = {"file": ("process", "send"), "delivery": ("deliver",), "transaction": (
 
 # -- trace ----------------------------------------------------------------------------------
 
-def trace(store: Store, key: str) -> dict[str, Any]:
+def trace(store: Store, key: str, archive: Archive | None = None) -> dict[str, Any]:
+    """The chain of ``key``. A file's ``archive`` is its item's path under the archive root:
+    where ``archive`` finds it, when given (an item of the old layout stays where it is)."""
+    chain = _trace(store, key)
+    if archive is not None:
+        for item in chain["items"]:
+            if item["kind"] == "file":
+                item["archive"] = archive.relative(item["sha256"])
+    return chain
+
+
+def _trace(store: Store, key: str) -> dict[str, Any]:
     with store.session() as s:
         items: list[dict[str, Any]] = []
         seen: set[tuple[str, int]] = set()
@@ -85,7 +97,7 @@ def _add(s: Session, items: list[dict[str, Any]], seen: set[tuple[str, int]], ki
 def _file_fields(f: File) -> dict[str, Any]:
     return {"status": f.status, "partner": f.partner_id, "direction": f.direction,
             "file_kind": f.kind, "name": f.name, "sha256": f.sha256, "size": f.size,
-            "archive": f"{f.sha256[:2]}/{f.sha256[2:4]}/{f.sha256}",
+            "archive": f"{f.sha256[:2]}/{f.sha256}",
             "received_at": f.received_at.isoformat(), "reason": f.reason,
             "settings": f.settings}
 

@@ -5,6 +5,7 @@ outbound with ack reconciliation, and trace."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -184,6 +185,13 @@ def test_trace_leads_from_the_po_number_to_the_raw_file(ctx: Context) -> None:
     assert delivery["status"] == "delivered" and delivery["erp_ref"]
     assert trace(ctx.store, "000104522")["items"][0]["kind"] == "file"  # by control number
     assert trace(ctx.store, "nothing-like-this")["items"] == []
+    # an item archived under the old layout (ab/cd/): the trace names where it is
+    item = ctx.archive.path_for(f["sha256"])
+    old = item.parent / f["sha256"][2:4] / item.name
+    old.parent.mkdir()
+    os.replace(item, old)
+    again = trace(ctx.store, "BB4410023", ctx.archive)["items"][0]
+    assert (ctx.archive.root / again["archive"]) == old
 
 
 def test_a_duplicate_interchange_is_acknowledged_but_not_delivered_again(ctx: Context) -> None:
