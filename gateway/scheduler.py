@@ -44,7 +44,25 @@ def purge_archive() -> int:
     swept = _CTX.archive.sweep()
     if swept:
         log.info("archive: %d temporary file(s) of interrupted batches removed", swept)
+    sweep_exports(_CTX)
     return result.items
+
+
+def sweep_exports(ctx: Context) -> int:
+    """Remove what interrupted batches left in the file connectors' folders (temporary files
+    a day old; see ``FileConnector.sweep``); how many. Only connectors made since the start
+    are seen: one not used since is swept the first night after it is."""
+    from gateway.erp.file import FileConnector
+
+    swept = 0
+    folders = set()
+    for c in ctx.connectors():
+        if isinstance(c, FileConnector) and c.directory not in folders:
+            folders.add(c.directory)
+            swept += c.sweep()
+    if swept:
+        log.info("file exports: %d temporary file(s) of interrupted batches removed", swept)
+    return swept
 
 
 class Leader:

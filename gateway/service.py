@@ -84,6 +84,7 @@ def build_context(settings: Settings) -> Context:
                 connector_for(p, kind)
     return Context(store=store, archive=Archive(settings.archive_dir), registry=registry,
                    data_dir=settings.data_dir, connector_for=connector_for,
+                   connectors=lambda: list(connectors.values()),
                    claim_for=timedelta(seconds=settings.claim_seconds),
                    duplicate_window=timedelta(days=settings.duplicate_days))
 

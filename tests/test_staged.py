@@ -121,3 +121,28 @@ def test_sweep_removes_what_a_killed_batch_left_once_it_is_old(tmp_path: Path) -
     assert archive.sweep(older_than=3600) == 1
     assert temps(tmp_path) == [new] and kept.path.read_bytes() == b"named"
     assert archive.sweep(older_than=0) == 1 and temps(tmp_path) == []
+
+
+def test_the_nightly_sweep_also_clears_a_killed_batchs_exports(tmp_path: Path) -> None:
+    from gateway.pipeline.context import Context
+    from gateway.scheduler import sweep_exports
+
+    out = tmp_path / "erp-out"
+    conn = FileConnector(out)
+    done = conn.deliver(delivery())  # an export of before, named and marked
+    killed = delivery("bigbox:000000906:906:0001", document_id=2)
+    FileConnector(out).deliver(dataclasses.replace(killed, unsynced=Staged()))  # never named
+    [old] = temps(out)
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    (out / ".0123456789abcdef.tmp").write_bytes(b"a batch that is writing now")
+    (out / ".importer-owned.tmp").write_bytes(b"not ours")  # not one of the connector's names
+    os.utime(out / ".importer-owned.tmp", (1_000_000_000, 1_000_000_000))
+    ctx = Context(store=None, archive=None, registry=None,  # type: ignore[arg-type]
+                  data_dir=tmp_path, connector_for=None,  # type: ignore[arg-type]
+                  connectors=lambda: [conn, FileConnector(out)])
+    assert sweep_exports(ctx) == 1  # each folder once
+    assert not old.exists() and (out / ".0123456789abcdef.tmp").exists()
+    assert (out / ".importer-owned.tmp").exists() and (out / done.erp_ref).is_file()
+    assert conn.deliver(delivery()).created is False  # its marker kept: still exactly once
+    assert conn.deliver(killed).created  # the killed one goes out when it runs again
+    assert FileConnector(tmp_path / "no such folder").sweep() == 0

@@ -19,7 +19,8 @@ Writing is atomic: ``json``/``xml`` go to a temporary ``.<random>.tmp`` in the s
 name, which fails if the name exists (so two workers racing on one key create one file), and
 the folder is fsynced (or, for a delivery that names ``unsynced`` folders, the folder and the
 marker's are added there: the pipeline's worker fsyncs them with the rest of its batch before
-it records any delivery of it). A jsonl line is written with one ``write`` under an exclusive ``flock``
+it records any delivery of it; a temporary file that a killed batch never named is removed
+by the nightly ``sweep`` once a day old). A jsonl line is written with one ``write`` under an exclusive ``flock``
 and fsynced; a line cut short by a crash is truncated away by the next append.
 
 Exactly once, across restarts: besides the file itself, every delivered key leaves a marker in
@@ -51,6 +52,7 @@ import json
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import cache
@@ -68,6 +70,7 @@ Format = Literal["json", "jsonl", "xml"]
 
 CANONICAL_SCHEMAS = Path(__file__).resolve().parents[2] / "maps" / "canonical"
 KEYS = ".keys"
+_TEMP = re.compile(r"\.[0-9a-f]{16}\.tmp")  # ``_temp_file``'s names
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -185,6 +188,25 @@ class FileConnector:
 
     def close(self) -> None:
         pass
+
+    def sweep(self, older_than: float = 86_400.0) -> int:
+        """Remove temporary files (``.<random>.tmp``) older than ``older_than`` seconds from
+        the folder: what a process killed mid-batch left before it named them (the pipeline's
+        batches name theirs only after one flush of all their files); nothing names them
+        later. How many were removed."""
+        removed = 0
+        cutoff = time.time() - older_than
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError:
+            return 0
+        for e in entries:
+            if _TEMP.fullmatch(e.name):
+                with contextlib.suppress(OSError):
+                    if e.is_file(follow_symlinks=False) and e.stat().st_mtime < cutoff:
+                        os.unlink(e.path)
+                        removed += 1
+        return removed
 
     # -- rendering -----------------------------------------------------------------------------
 

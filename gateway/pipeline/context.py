@@ -37,6 +37,7 @@ class Context:
     claim_for: timedelta = timedelta(minutes=5)
     settings: dict[str, Any] = field(default_factory=dict)
     folders: set[Path] = field(default_factory=set)  # partners' folders made (or found)
+    connectors: Callable[[], list[Connector]] = list  # the connectors made so far
 
     def partner_dir(self, partner_id: str, box: str) -> Path:
         """``DIR/partners/<id>/inbound`` or ``…/outbound``."""
