@@ -30,6 +30,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from gateway.canonical.ship_notice import ShipItem
 from gateway.grammar.model import (
     CompositeDef,
     ElementDef,
@@ -48,6 +49,7 @@ from gateway.translate.mapfile import (
     _field,
     resolve,
 )
+from gateway.translate.ship_orders import LINE_ORDER
 
 _POSITION = re.compile(r"^([0-9]{2})(?:\.([1-9][0-9]?))?$")
 
@@ -167,7 +169,12 @@ def _element(seg: SegmentDef, pos: str, loc: Loc, fail: Any) -> ElementDef:
 def _binding(tmap: TranslationMap, seg: SegmentDef, pos: str, eb: ElementBinding, scope: Any,
              loc: Loc, fail: Any) -> None:
     el = _element(seg, pos, loc, fail)
-    _field(tmap, eb, scope, loc, fail)
+    if eb.field == LINE_ORDER:  # a map variable: the order a ship notice's line names
+        if scope is not ShipItem:
+            raise fail((*loc, "field"), f"{LINE_ORDER!r} names the order of a ship notice's "
+                       f"item (ship_orders.py); here the part is {getattr(scope, '__name__', scope)}")
+    else:
+        _field(tmap, eb, scope, loc, fail)
     if eb.format == "n2":
         raise fail((*loc, "format"), "n2 is an X12 implied-decimal type; EDIFACT numbers "
                    "carry their decimal mark (format = \"decimal\")")

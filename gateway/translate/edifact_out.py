@@ -36,6 +36,7 @@ from gateway.translate.edifact_map import split_position
 from gateway.translate.mapfile import Binding, ElementBinding, TranslationMap
 from gateway.translate.outbound import _items, other_pairs, outbound_data, render
 from gateway.translate.paths import get_path
+from gateway.translate.ship_orders import merged_orders, uses_line_order
 
 Values = dict[tuple[int, int], str]  # (element position, component or 0) -> value
 
@@ -46,7 +47,10 @@ def generate_edifact_segments(record: BaseModel, tmap: TranslationMap,
     cross-references fill the partner's values from ours first (our SKU -> their article
     number), and its defaults the fields the record leaves empty, as for X12."""
     out: list[EdifactSegment] = []
-    _emit(tmap, tmap.header, outbound_data(record, tmap), out, decimal)
+    data = outbound_data(record, tmap)
+    if uses_line_order(tmap):  # the packs and items of several orders: ship_orders.py
+        merged_orders(data)
+    _emit(tmap, tmap.header, data, out, decimal)
     return out
 
 

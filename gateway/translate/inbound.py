@@ -58,8 +58,11 @@ def translate_message(msg: Message, tmap: TranslationMap, *,
     data: dict[str, Any] = {}
     if tmap.map.standard == "edifact":
         from gateway.translate.edifact_in import apply_edifact
+        from gateway.translate.ship_orders import by_line_order, uses_line_order
 
         apply_edifact(tmap, tmap.header, tree, data, defects)
+        if uses_line_order(tmap):  # a despatch advice of several orders: ship_orders.py
+            by_line_order(data)
     else:
         hier = Hierarchy(tree)
         _apply(tmap, tmap.header, tree, data, defects, hier)

@@ -148,29 +148,61 @@ PALLET = ShipNotice(
                         unit="case"),)),))
 
 
-def test_a_second_order_with_packs_is_refused_not_dropped() -> None:
-    """The DESADV map writes the first order's packing only: a record whose later order has
-    packs or items is refused (one despatch advice per order), never written without them;
-    a later order with nothing packed under it is only its RFF ON group, and reading such a
-    message back is refused too (which order do the packs belong to?)."""
+def test_a_despatch_advice_of_several_orders_round_trips() -> None:
+    """Each order's packs and items are written under the first order's place, each line
+    with its order's RFF ON (SG16; SG18 in D01B), and read back under their orders."""
     first = PALLET.orders[0]
-    other = first.model_copy(update={"order_number": "PO-2024-00032"})
-    two = PALLET.model_copy(update={"orders": (first, other)})
+    other = first.model_copy(update={"order_number": "PO-2024-00032", "order_date": None})
+    bare = ShipOrder(order_number="PO-2024-00033")  # listed, nothing of it in this delivery
+    two = PALLET.model_copy(update={"orders": (first, other, bare)})
+    text = round_trip(two, _map("D96A", "DESADV")).replace("\n", "")
+    assert text.count("RFF+ON:PO-2024-00031'") == 1 + 3  # the header's, and its three lines'
+    assert text.count("RFF+ON:PO-2024-00032'") == 1 + 3
+    assert text.count("RFF+ON:PO-2024-00033'") == 1
+    assert ("LIN+1++8712345000417:EN'QTY+12:6:PCE'QTY+21:12'RFF+ON:PO-2024-00031'PCI+36E'"
+            in text)
+    round_trip(two, _map("D01B", "DESADV"))
+    # one order: no line references, the message as before
+    assert "RFF+ON" not in round_trip(PALLET, _map("D96A", "DESADV")).split("CPS+1")[1]
+
+
+def test_a_later_orders_pack_without_items_is_refused_not_dropped() -> None:
+    """Nothing in the message would tell which order an empty pack belongs to."""
+    first = PALLET.orders[0]
+    other = ShipOrder(order_number="PO-2024-00032", packs=(Pack(sscc="387123450000000067",
+                                                                packaging="pallet"),))
     with pytest.raises(GatewayError) as exc:
-        generate_edifact(two, _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
+        generate_edifact(PALLET.model_copy(update={"orders": (first, other)}),
+                         _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
                          datetime(2024, 1, 2, 3, 4))
     assert exc.value.code == "outbound.not_carried"
-    assert "orders[1].items" in exc.value.message or "orders[1].packs" in exc.value.message
-    bare = PALLET.model_copy(update={"orders": (first, other.model_copy(
-        update={"packs": (), "items": ()}))})
-    text = generate_edifact(bare, _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
-                            datetime(2024, 1, 2, 3, 4))
-    assert "RFF+ON:PO-2024-00032'" in text
-    # read back, its packs cannot be told apart by order: the one_order check rejects it
-    [(record, msg)] = translate(text.encode(), _map("D96A", "DESADV"))
-    assert record is None
-    assert [d.code for d in msg.report.errors] == ["st.business_rule"]
-    assert "2 orders (PO-2024-00031, PO-2024-00032)" in msg.report.errors[0].message
+    assert "orders[1] (PO-2024-00032) has a pack without items" in exc.value.message
+    twice = PALLET.model_copy(update={"orders": (first, first)})
+    with pytest.raises(GatewayError, match="same number"):
+        generate_edifact(twice, _map("D96A", "DESADV"), ENVELOPE, Sequence(1),
+                         datetime(2024, 1, 2, 3, 4))
+
+
+def test_a_mixed_pallet_is_split_by_the_orders_its_lines_name() -> None:
+    """As a supplier sends a consolidated delivery: one pallet with lines of two orders, a
+    loose line that names no order (the first order's), and a line naming an order the header
+    did not list (added after the listed ones)."""
+    body = (b"RFF+ON:PO-2'CPS+1'PAC+1++201'LIN+9++8712345000998:EN'QTY+12:1'"
+            b"CPS+2+1'PAC+1++201'PCI+33E'GIN+BJ+387123450000000036'"
+            b"LIN+1++8712345000417:EN'QTY+12:6'RFF+ON:PO-1'"
+            b"LIN+2++8712345000431:EN'QTY+12:4'RFF+ON:PO-2'"
+            b"LIN+3++8712345000448:EN'QTY+12:2'RFF+ON:PO-3'"
+            b"LIN+4++8712345000455:EN'QTY+12:1'")
+    [(record, msg)] = translate(_desadv(body), _map("D96A", "DESADV"))
+    assert msg.report.errors == [] and record is not None
+    got = {o.order_number: ([p.sscc for p in o.packs],
+                            [i.line_number for p in o.packs for i in p.items],
+                            [i.line_number for i in o.items]) for o in record.orders}
+    assert got == {"PO-1": (["387123450000000036"], ["1", "4"], ["9"]),
+                   "PO-2": (["387123450000000036"], ["2"], []),
+                   "PO-3": (["387123450000000036"], ["3"], [])}
+    assert [o.order_number for o in record.orders] == ["PO-1", "PO-2", "PO-3"]
+    assert all(p.packaging == "pallet" for o in record.orders for p in o.packs)
 
 
 def test_pallet_of_cartons_round_trips_with_cps_ids() -> None:
@@ -262,30 +294,40 @@ acks = st.builds(
                    max_size=3, unique_by=lambda ln: ln.line_number).map(tuple))
 
 
-def _items() -> st.SearchStrategy[tuple[ShipItem, ...]]:
+def _items(least: int = 0) -> st.SearchStrategy[tuple[ShipItem, ...]]:
     lot = st.tuples(_code(1, 20), _opt(DATES)) | st.just((None, None))
     item = st.builds(lambda n, g, q, u, o, lt: ShipItem(
         line_number=n, gtin=g, quantity=q, unit=u, ordered_quantity=o, lot_number=lt[0],
         expiry_date=lt[1]), st.integers(1, 99).map(str), GTIN, _dec(0), UNITS, _opt(_dec(0)), lot)
-    return st.lists(item, max_size=2).map(tuple)
+    return st.lists(item, min_size=least, max_size=2).map(tuple)
 
 
-def _packs(depth: int) -> st.SearchStrategy[tuple[Pack, ...]]:
+def _packs(depth: int, filled: bool = False) -> st.SearchStrategy[tuple[Pack, ...]]:
+    """Packs in packs; ``filled``: each pack (of an order after the first) holds an item."""
     inner = _packs(depth - 1) if depth else st.just(())
     pack = st.builds(Pack, sscc=_opt(SSCC), packaging=st.sampled_from(["pallet", "carton",
                                                                         "case"]),
                      gross_weight=_opt(st.builds(Weight, value=_dec(1), unit=st.sampled_from(
                          ["kilogram", "pound"]))),
-                     packs=inner, items=_items())
+                     packs=inner, items=_items(1 if filled else 0))
     return st.lists(pack, max_size=2).map(tuple)
+
+
+def _orders() -> st.SearchStrategy[tuple[ShipOrder, ...]]:
+    """One order, or several: a despatch advice of several orders names each line's order."""
+    def order(filled: bool) -> st.SearchStrategy[ShipOrder]:
+        return st.builds(ShipOrder, order_number=_code(1, 20), order_date=_opt(DATES),
+                         packs=_packs(2, filled), items=_items())
+
+    return st.tuples(order(False), st.lists(order(True), max_size=2)).map(
+        lambda t: (t[0], *t[1])).filter(
+        lambda os: len({o.order_number for o in os}) == len(os))
 
 
 notices = st.builds(
     ShipNotice, number=_code(1, 20),
     dates=st.tuples(st.builds(DateRef, role=st.just("document"), value=DATES)),
-    parties=_parties(), lading_quantity=_opt(st.integers(1, 99)),
-    orders=st.tuples(st.builds(ShipOrder, order_number=_code(1, 20), order_date=_opt(DATES),
-                               packs=_packs(2), items=_items())))
+    parties=_parties(), lading_quantity=_opt(st.integers(1, 99)), orders=_orders())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -298,6 +340,7 @@ def test_ordrsp_round_trip(record: OrderAcknowledgement) -> None:
 @given(record=notices)
 def test_desadv_round_trip(record: ShipNotice) -> None:
     round_trip(record, _map("D96A", "DESADV"))
+    round_trip(record, _map("D01B", "DESADV"))
 
 
 # -- map checks: nested levels, D01B versions, EDIFACT partner maps -----------------------
