@@ -229,6 +229,22 @@ def _digest_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+def _sweep_folder(folder: str, cutoff: float, depth: int = 0) -> int:
+    """Remove the old ``.*.tmp`` files of a fan-out folder (and of the old layout's folders
+    in it): one pass over its entries, which are mostly items."""
+    removed = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+        for e in entries:
+            if e.name.startswith(".") and e.name.endswith(".tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    if e.is_file(follow_symlinks=False) and e.stat().st_mtime < cutoff:
+                        os.unlink(e.path)
+                        removed += 1
+            elif depth == 0 and len(e.name) == 2 and e.is_dir(follow_symlinks=False):
+                removed += _sweep_folder(e.path, cutoff, 1)
+    return removed
+
+
 class Archive:
     """A content-addressed archive under ``root`` (created on the first ``put``).
     Safe for concurrent writers in threads and processes: an item is only ever created by an
@@ -460,14 +476,12 @@ class Archive:
         """Remove temporary files (``.<sha>.<random>.tmp``) older than ``older_than`` seconds:
         what a process killed mid-batch left before it named them (``Staged``); nothing ever
         names them later. How many were removed."""
-        removed = 0
         cutoff = time.time() - older_than
-        for tmp in [*self.root.glob("*/.*.tmp"), *self.root.glob("*/*/.*.tmp")]:
-            with contextlib.suppress(FileNotFoundError):
-                if tmp.is_file() and tmp.stat().st_mtime < cutoff:
-                    tmp.unlink()
-                    removed += 1
-        return removed
+        try:
+            fans = [e.path for e in os.scandir(self.root) if e.is_dir(follow_symlinks=False)]
+        except FileNotFoundError:
+            return 0
+        return sum(_sweep_folder(f, cutoff) for f in fans)
 
     def purge(self, sha256: str, *, grace: float = 0.0) -> Literal["deleted", "absent",
                                                                     "recent"]:
