@@ -1,10 +1,13 @@
 """The versions of the settings an item is processed with: a content hash of the partner's
-profile and of every map it names, recorded with each archived file."""
+profile and of every map it names, recorded with each archived file. A map's hash covers
+what it is made of: the file, the maps it ``extends`` (a partner map changes when the generic
+map under it does) and the cross-reference tables (CSV) it reads."""
 
 from __future__ import annotations
 
 import hashlib
 import time
+import tomllib
 from pathlib import Path
 
 from gateway.partners import PartnerRegistry
@@ -45,13 +48,40 @@ def _versions(registry: PartnerRegistry, partner_id: str) -> dict[str, object]:
             syntax = getattr(profile.syntax, std, None)
             version = getattr(syntax, "version", None) or getattr(syntax, "directory", "")
             path = map_for(std, str(version), doc)
-        maps[doc] = _file_hash(path)
+        maps[doc] = map_hash(path)
     out["maps"] = maps
     return out
 
 
-def _file_hash(path: Path) -> str:
+def map_hash(path: Path) -> str:
+    """The hash of the map at ``path`` with the maps it extends and the tables it reads
+    ("missing" when the map itself cannot be read)."""
+    h = hashlib.sha256()
     try:
-        return _hash(path.read_bytes())
+        _feed(h, path, 0)
     except OSError:
         return "missing"
+    return h.hexdigest()[:16]
+
+
+def _feed(h: hashlib._Hash, path: Path, depth: int) -> None:
+    data = path.read_bytes()
+    h.update(len(data).to_bytes(8, "big") + data)
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # (the map will fail to load; its bytes alone are its version)
+    for x in (doc.get("xref") or {}).values():
+        name = x.get("file") if isinstance(x, dict) else None
+        if isinstance(name, str):
+            try:
+                table = (path.parent / name).read_bytes()
+            except OSError:
+                table = b"missing"
+            h.update(len(table).to_bytes(8, "big") + table)
+    parent = (doc.get("map") or {}).get("extends")
+    if isinstance(parent, str) and depth < 8:
+        try:
+            _feed(h, map_path(parent), depth + 1)
+        except OSError:
+            h.update(b"missing")
