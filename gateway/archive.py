@@ -11,9 +11,11 @@ made a new folder for nearly every item until it held a few hundred thousand, an
 folder is what costs most on a busy file system (0.2 to 0.5 ms here, a third of taking in a
 small file); 256 folders hold tens of millions of items before a folder passes 100 000 entries,
 which ext4, XFS and btrfs index. Items written under the old layout stay where they are and are
-found there (``locate``): an archive is never rewritten. Bytes already archived are hashed again and never rewritten; a put of
-those bytes refreshes the item's modification time, which ``purge`` uses to leave alone an item
-that is being archived again while it runs.
+found there (``locate``): an archive is never rewritten.
+
+Bytes already archived are hashed again and never rewritten; a put of those bytes refreshes
+the item's modification time, which ``purge`` uses to leave alone an item that is being
+archived again while it runs.
 
 Failures raise ``ArchiveError`` (``archive.unwritable``, retryable: a full disk or a read-only
 folder can be fixed) and leave no temporary file behind; reading a missing or altered item
@@ -389,8 +391,9 @@ class Archive:
 
     def _make_dirs(self, folder: Path, defer: set[Path] | None = None) -> list[Path]:
         """Create ``folder`` and missing parents, each made durable in its parent; the ones
-        created, outermost first. A folder made or found before is taken as there (a purge
-        removes only empty fan-out folders, and a put into one that is gone makes it again)."""
+        created, outermost first. A folder made or found before is taken as there: a purge
+        leaves the fan-out folders (it removes the old layout's when empty), and ``_temp``
+        makes again one that was removed by hand."""
         if folder in self._folders:
             return []
         missing = []

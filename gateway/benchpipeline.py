@@ -17,11 +17,11 @@ fsync, the file connector), measured in a fresh process per figure:
   (every other file from ``bigbox-b``, a copy of BigBox's profile with another ISA id).
 
 Each measurement works in a folder of its own, which ``bench`` removes only after the last
-one: ext4 without a journal (this project's CI machines' root file system) skips every inode
-deleted in the last minute or more when it allocates a new one, reading its inode table block
-to find out, so removing one run's tens of thousands of files made each file the next run
-created cost 0.2 to 0.7 ms instead of 0.03 ms (``recently_deleted`` in ``ext4_create``, by
-``perf``), and the next run 40 % slower. A gateway deletes nothing on its own path (the
+one. ext4 without a journal (the root file system of the machine the README's figures come
+from) skips every inode deleted in the last minute or more when it allocates a new one,
+reading its inode table block to find out: removing one run's tens of thousands of files made
+each file the next run created cost 0.2 to 0.7 ms instead of 0.03 ms (``recently_deleted`` in
+``ext4_create``, by ``perf``), and the next run 40 % slower. A gateway deletes nothing on its own path (the
 retention purge runs at night), so that is the bench measuring itself. ``pipeline --keep``
 leaves a single run's folder in place for the same reason (remove it later).
 """
@@ -146,6 +146,7 @@ def child(mode: str, count: int, file: str | None, database: str | None, workers
                 else Incoming(variant(n).replace(SENDER, OTHER_SENDER), f"po-{n}.edi",
                               "bench", "bigbox-b") for n in numbers]
 
+    done = False
     try:
         warm = 0.0
         if mode == "small":  # a started gateway: grammars compiled, connectors loaded
@@ -180,6 +181,7 @@ def child(mode: str, count: int, file: str | None, database: str | None, workers
             delivered = int(s.scalar(select(func.count()).select_from(Delivery).where(
                 Delivery.status == "delivered")) or 0) - earlier
             left = int(s.scalar(select(func.count()).select_from(Work)) or 0)
+        done = True
         return {"mode": mode, "database": ctx.store.dialect, "workers": workers,
                 "senders": senders,
                 "interchanges": count if mode == "small" else None, "bytes": size,
@@ -190,7 +192,7 @@ def child(mode: str, count: int, file: str | None, database: str | None, workers
                 "warmup_s": round(warm, 3), "workdir": str(tmp) if keep else None}
     finally:
         ctx.store.close()
-        if not keep:
+        if not (keep and done):  # (a failed run leaves nothing for the caller to remove)
             shutil.rmtree(tmp, ignore_errors=True)
 
 
