@@ -26,7 +26,7 @@ from gateway.edifact.writer import EdifactEnvelope
 from gateway.errors import GatewayError
 from gateway.translate import MapError, TranslationMap, load_map, map_for
 from gateway.translate.edifact_out import generate_edifact
-from tests.translate.util import _code, _dec, _opt, _text, back, translate
+from tests.translate.util import _code, _dec, _opt, _text, back, mutate, translate
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "fixtures" / "edifact"
@@ -473,3 +473,32 @@ def test_every_edifact_map_loads() -> None:
             tmap = _map(directory, message)
             assert (tmap.map.version, tmap.map.record) == (directory, record)
             assert RECORD_TYPES[record] is not None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mutated_despatch_advices_of_several_orders_never_crash(seed: int) -> None:
+    """Odd values (an order number gone, lines naming orders, broken CPS ids) in despatch
+    advices of several orders: each message gives its record or coded defects, never an
+    exception."""
+    from gateway.translate.run import translate_file
+
+    first = PALLET.orders[0]
+    two = PALLET.model_copy(update={"orders": (first, first.model_copy(
+        update={"order_number": "PO-2024-00032"}), ShipOrder(order_number="PO-3"))})
+    text = "".join(generate_edifact(two, _map("D96A", "DESADV"), ENVELOPE, Sequence(n),
+                                    datetime(2024, 1, 2, 3, 4)) for n in range(1, 41))
+    data = mutate(text.replace("\n", "").encode(), b"'", b"+",
+                  (b"UNA:", b"UNB", b"UNZ", b"UNH", b"UNT"),
+                  [b"", b"ON", b"ON:PO-9", b"ON:", b"ON:PO-2024-00032", b"7", b"2", b"1",
+                   b"33E", b"36E", b"BJ", b"x" * 40, b"A:B:C"], 30, seed)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "desadv.edi"
+        path.write_bytes(data)
+        out = translate_file(path, partner="generic")
+    assert out.documents and out.errors  # both good and refused messages
+    assert all(e.get("code") for e in out.errors)
+    for doc in out.documents:
+        notice = ShipNotice.model_validate(doc["record"])
+        assert len({o.order_number for o in notice.orders}) == len(notice.orders)
