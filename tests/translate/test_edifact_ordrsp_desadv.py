@@ -476,7 +476,8 @@ def test_every_edifact_map_loads() -> None:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_mutated_despatch_advices_of_several_orders_never_crash(seed: int) -> None:
+def test_mutated_despatch_advices_of_several_orders_never_crash(tmp_path: Path,
+                                                                seed: int) -> None:
     """Odd values (an order number gone, lines naming orders, broken CPS ids) in despatch
     advices of several orders: each message gives its record or coded defects, never an
     exception."""
@@ -491,12 +492,9 @@ def test_mutated_despatch_advices_of_several_orders_never_crash(seed: int) -> No
                   (b"UNA:", b"UNB", b"UNZ", b"UNH", b"UNT"),
                   [b"", b"ON", b"ON:PO-9", b"ON:", b"ON:PO-2024-00032", b"7", b"2", b"1",
                    b"33E", b"36E", b"BJ", b"x" * 40, b"A:B:C"], 30, seed)
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "desadv.edi"
-        path.write_bytes(data)
-        out = translate_file(path, partner="generic")
+    path = tmp_path / "desadv.edi"
+    path.write_bytes(data)
+    out = translate_file(path, partner="generic")
     assert out.documents and out.errors  # both good and refused messages
     assert all(e.get("code") for e in out.errors)
     for doc in out.documents:
