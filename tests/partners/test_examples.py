@@ -64,7 +64,8 @@ def test_acme_supply_is_a_supplier_answering_our_850s() -> None:
 def test_eurofresh_is_eancom_d96a_with_glns_and_contrl() -> None:
     p = registry().get("eurofresh")
     assert p.standards == ["edifact"]
-    assert p.documents_for("inbound") == ["ORDERS"] and p.documents_for("outbound") == ["INVOIC"]
+    assert p.documents_for("inbound") == ["ORDERS"]
+    assert sorted(p.documents_for("outbound")) == ["DESADV", "INVOIC"]
     assert p.identities.edifact[0].qualifier == "14"
     assert gln_problem(p.identities.edifact[0].id) is None
     assert p.us.edifact is not None and gln_problem(p.us.edifact.id) is None
@@ -85,3 +86,20 @@ def test_northwind_is_005010_with_999s() -> None:
 def test_examples_use_every_transport_type() -> None:
     types = {t.type for p in registry() for t in p.transports.values()}
     assert types == {"sftp-server", "sftp-poll", "as2", "rest", "folder"}
+
+
+def test_eurofreshs_despatch_advice_of_two_orders_reads_back_as_it_was_written() -> None:
+    """The golden case of a delivery filling two of their orders: each line carries its
+    order's RFF ON, and the generic map reads the notice back with each pallet under its
+    order."""
+    from gateway.canonical.ship_notice import ShipNotice
+    from gateway.translate.run import translate_file
+
+    case = ROOT / "fixtures/partners/eurofresh/outbound/despatch-two-orders"
+    out = translate_file(case.with_suffix(".expected.edi"), partner="generic")
+    assert out.errors == []
+    [doc] = out.documents
+    back = ShipNotice.model_validate(doc["record"])
+    assert back == ShipNotice.model_validate_json(case.with_suffix(".json").read_text())
+    assert [[p.sscc for p in o.packs] for o in back.orders] == [["387123450000001019"],
+                                                                ["387123450000001026"]]
