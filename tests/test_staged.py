@@ -146,3 +146,22 @@ def test_the_nightly_sweep_also_clears_a_killed_batchs_exports(tmp_path: Path) -
     assert conn.deliver(delivery()).created is False  # its marker kept: still exactly once
     assert conn.deliver(killed).created  # the killed one goes out when it runs again
     assert FileConnector(tmp_path / "no such folder").sweep() == 0
+
+
+def test_the_nightly_sweep_removes_markers_past_their_keeping(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    conn = FileConnector(tmp_path, keep_markers=timedelta(days=30))
+    old, new = (conn.deliver(delivery(f"bigbox:00000090{n}:90{n}:0001", document_id=n))
+                for n in (1, 2))
+    markers = sorted((tmp_path / KEYS).glob("*/*"), key=lambda p: p.stat().st_ino)
+    h = key_hash("bigbox:000000901:901:0001")
+    aged = tmp_path / KEYS / h[:2] / h
+    os.utime(aged, (1_000_000_000, 1_000_000_000))
+    (tmp_path / KEYS / ".lock").write_bytes(b"")  # not a marker: stays
+    assert len(markers) == 2 and conn.sweep() == 1
+    assert not aged.exists() and (tmp_path / KEYS / ".lock").exists()
+    assert [p for p in markers if p.exists()] != []  # the younger one stays
+    assert (tmp_path / old.erp_ref).exists() and (tmp_path / new.erp_ref).exists()
+    assert FileConnector(tmp_path).sweep() == 0  # 400 days by default
+

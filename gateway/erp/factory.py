@@ -26,7 +26,8 @@ def connector_for(settings: Erp | None, data_dir: Path) -> Connector:
     if settings is None:
         return FileConnector(data_dir / DEFAULT_DIRECTORY, "json")
     if isinstance(settings, FileErp):
-        return FileConnector(data_dir / settings.directory, settings.format)
+        return FileConnector(data_dir / settings.directory, settings.format,
+                             keep_markers=settings.keep_markers)
     if isinstance(settings, WebhookErp):
         return WebhookConnector(str(settings.url), secret=secret_from_env(settings.secret_env),
                                 timeout=settings.timeout)

@@ -32,8 +32,10 @@ only appends when the line is not there (the crash came between marker and line)
 exactly-once too, at the cost of two extra fsyncs per line. A json/xml marker is the temporary
 file the export was written to, renamed once the export has its name: a second link to the
 export (creating a file is the dear part of writing one), so it holds the document's bytes
-after the ERP removed the export. Markers are never removed by the connector; pruning them is
-a retention job's business.
+after the ERP removed the export. The nightly ``sweep`` removes markers older than
+``keep_markers`` (400 days unless the profile's ``[erp]`` says otherwise): by then the delivery
+ledger has long recorded the key, and a marker only guards a crash between the export and
+that record.
 
 Errors: any ``OSError`` while writing (folder missing and not creatable, no permission, disk
 full, a network share gone) raises :class:`Retry`, not :class:`Rejected`. None of them is the
@@ -54,7 +56,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -70,6 +72,7 @@ Format = Literal["json", "jsonl", "xml"]
 
 CANONICAL_SCHEMAS = Path(__file__).resolve().parents[2] / "maps" / "canonical"
 KEYS = ".keys"
+_HEX64 = re.compile(r"[0-9a-f]{64}")  # a marker's name
 _TEMP = re.compile(r"\.[0-9a-f]{16}\.tmp")  # ``_temp_file``'s names
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -122,6 +125,23 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+def _remove_old(folder: Path, named: Callable[[str], object], cutoff: float) -> int:
+    """Remove the files of ``folder`` whose names ``named`` accepts and whose modification
+    time is before ``cutoff``; how many."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for e in entries:
+        if named(e.name):
+            with contextlib.suppress(OSError):
+                if e.is_file(follow_symlinks=False) and e.stat().st_mtime < cutoff:
+                    os.unlink(e.path)
+                    removed += 1
+    return removed
+
+
 def _temp_file(folder: Path, data: bytes, *, durable: bool) -> Path:
     """``data`` in a new ``.<random>.tmp`` in ``folder`` (mode from the umask), fsynced when
     ``durable``."""
@@ -162,9 +182,11 @@ class FileConnector:
 
     def __init__(self, directory: Path, format: Format = "json", *,
                  schemas_dir: Path = CANONICAL_SCHEMAS,
-                 today: Callable[[], date] = _utc_today) -> None:
+                 today: Callable[[], date] = _utc_today,
+                 keep_markers: timedelta = timedelta(days=400)) -> None:
         self.directory = directory
         self.format: Format = format
+        self.keep_markers = keep_markers
         self._schemas_dir = schemas_dir
         self._today = today
         self._folders: set[Path] = set()  # marker folders made (or found) already
@@ -190,22 +212,19 @@ class FileConnector:
         pass
 
     def sweep(self, older_than: float = 86_400.0) -> int:
-        """Remove temporary files (``.<random>.tmp``) older than ``older_than`` seconds from
-        the folder: what a process killed mid-batch left before it named them (the pipeline's
-        batches name theirs only after one flush of all their files); nothing names them
-        later. How many were removed."""
-        removed = 0
-        cutoff = time.time() - older_than
-        try:
-            entries = list(os.scandir(self.directory))
-        except OSError:
-            return 0
-        for e in entries:
-            if _TEMP.fullmatch(e.name):
-                with contextlib.suppress(OSError):
-                    if e.is_file(follow_symlinks=False) and e.stat().st_mtime < cutoff:
-                        os.unlink(e.path)
-                        removed += 1
+        """The nightly clean-up; how many files were removed. Temporary files
+        (``.<random>.tmp``) older than ``older_than`` seconds: what a process killed
+        mid-batch left before it named them (the pipeline's batches name theirs only after
+        one flush of all their files); nothing names them later. And markers older than
+        ``keep_markers``: a marker holds the export's bytes (a second link) after the ERP
+        took the file, and by then the delivery ledger has long known the key."""
+        now = time.time()
+        removed = _remove_old(self.directory, _TEMP.fullmatch, now - older_than)
+        keys = self.directory / KEYS
+        with contextlib.suppress(OSError), os.scandir(keys) as fans:
+            for fan in [f.path for f in fans if f.is_dir(follow_symlinks=False)]:
+                removed += _remove_old(Path(fan), _HEX64.fullmatch,
+                                       now - self.keep_markers.total_seconds())
         return removed
 
     # -- rendering -----------------------------------------------------------------------------

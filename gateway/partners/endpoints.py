@@ -173,6 +173,9 @@ class FileErp(_Model):
     directory: NonEmpty  # relative to the gateway's data directory
     # json / xml: one file per document; jsonl: one line per document in a daily file
     format: Literal["json", "jsonl", "xml"] = "json"
+    # how long a delivered key's marker (.keys/) is kept: the nightly purge removes older ones
+    # (the delivery ledger still knows the key; the marker guards a crash before its commit)
+    keep_markers: Duration = timedelta(days=400)
 
 
 Erp = Annotated[TrytonErp | WebhookErp | SqlErp | FileErp, Field(discriminator="connector")]

@@ -47,3 +47,18 @@ def test_file_format_is_one_of_json_jsonl_xml() -> None:
     assert FileErp(connector="file", directory="out").format == "json"
     with pytest.raises(ValidationError, match="'json', 'jsonl' or 'xml'"):
         FileErp.model_validate({"connector": "file", "directory": "out", "format": "csv"})
+
+
+def test_file_table_keep_markers_reaches_the_connector(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    settings = ERP.validate_python({"connector": "file", "directory": "out",
+                                    "keep_markers": "30d"})
+    conn = connector_for(settings, tmp_path)
+    assert isinstance(conn, FileConnector) and conn.keep_markers == timedelta(days=30)
+    default = connector_for(ERP.validate_python({"connector": "file", "directory": "out"}),
+                            tmp_path)
+    assert isinstance(default, FileConnector)
+    assert default.keep_markers == timedelta(days=400)
+    with pytest.raises(ValidationError, match="duration"):
+        ERP.validate_python({"connector": "file", "directory": "out", "keep_markers": "soon"})
