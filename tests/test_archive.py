@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import gateway.archive as archive_module
+import gateway.staging as staging_module
 from gateway.archive import Archive, ArchiveAltered, ArchiveError, ArchiveMissing
 from gateway.errors import GatewayError
 
@@ -330,7 +331,7 @@ def test_put_many_makes_the_bytes_durable_before_any_name(
         tmp_path: Path, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    real_sync = archive_module._sync_file_systems
+    real_sync = staging_module._sync_file_systems
 
     def fsync(fd: int) -> None:
         calls.append("fsync-file" if stat.S_ISREG(os.fstat(fd).st_mode) else "fsync-dir")
@@ -346,10 +347,10 @@ def test_put_many_makes_the_bytes_durable_before_any_name(
 
     monkeypatch.setattr(archive_module.os, "fsync", fsync)
     monkeypatch.setattr(archive_module.os, "replace", replace)
-    monkeypatch.setattr(archive_module, "_sync_file_systems", sync)
+    monkeypatch.setattr(staging_module, "_sync_file_systems", sync)
     Archive(tmp_path).put_many([b"data %d" % k for k in range(n)])
     first_name = calls.index("rename")
-    if n >= 4 and archive_module._syncfs is not None:
+    if n >= 4 and staging_module._syncfs is not None:
         assert calls == ["syncfs"] + ["rename"] * n + ["syncfs"]  # two flushes for the lot
     else:
         assert calls[:first_name] == ["fsync-file"] * n  # each file's bytes, then names

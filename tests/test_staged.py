@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 import gateway.archive as archive_module
-from gateway.archive import Archive, Staged, sync_dirs
+import gateway.staging as staging_module
+from gateway.archive import Archive
 from gateway.erp.file import KEYS, FileConnector, key_hash
 from gateway.pipeline.deliver import place
+from gateway.staging import Staged, sync_dirs
 from tests.erp.deliveries import PURCHASE_ORDER, delivery
 
 
@@ -27,14 +29,14 @@ def test_staged_items_are_named_after_one_flush_and_linked_after_that(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     real_replace, real_link = os.replace, os.link
-    monkeypatch.setattr(archive_module, "_sync_file_systems",
+    monkeypatch.setattr(staging_module, "_sync_file_systems",
                         lambda folders: calls.append("flush"))
-    monkeypatch.setattr(archive_module, "_syncfs", lambda fd: 0)
+    monkeypatch.setattr(staging_module, "_syncfs", lambda fd: 0)
     monkeypatch.setattr(archive_module.os, "replace",
                         lambda a, b: (calls.append("name"), real_replace(a, b))[1])
     monkeypatch.setattr(os, "link", lambda a, b: (calls.append("link"), real_link(a, b))[1])
     monkeypatch.setattr(archive_module.os, "fsync", lambda fd: calls.append("fsync"))
-    monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync"))
+    monkeypatch.setattr(staging_module, "_fsync_path", lambda p: calls.append("fsync"))
     archive, outbound = Archive(tmp_path / "archive"), tmp_path / "outbound"
     outbound.mkdir()
     staged = Staged()
@@ -65,12 +67,12 @@ def test_how_a_batch_flushes_its_files_before_naming_them(
         expected: list[str]) -> None:
     calls: list[str] = []
     real_replace = os.replace
-    monkeypatch.setattr(archive_module, "_sync_file_systems",
+    monkeypatch.setattr(staging_module, "_sync_file_systems",
                         lambda folders: calls.append("flush"))
-    monkeypatch.setattr(archive_module, "_syncfs", (lambda fd: 0) if syncfs else None)
-    monkeypatch.setattr(archive_module, "_fsync_path", lambda p: calls.append("fsync"))
-    real_fsync_dir = archive_module._fsync_dir
-    monkeypatch.setattr(archive_module, "_fsync_dir", lambda p, defer=None: (
+    monkeypatch.setattr(staging_module, "_syncfs", (lambda fd: 0) if syncfs else None)
+    monkeypatch.setattr(staging_module, "_fsync_path", lambda p: calls.append("fsync"))
+    real_fsync_dir = staging_module.fsync_dir
+    monkeypatch.setattr(staging_module, "fsync_dir", lambda p, defer=None: (
         real_fsync_dir(p, defer) if defer is not None else calls.append("fsync-dir")))
     monkeypatch.setattr(archive_module.os, "replace",
                         lambda a, b: (calls.append("name"), real_replace(a, b))[1])

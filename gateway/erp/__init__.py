@@ -32,7 +32,7 @@ class Delivery:
     document_id: int  # the store's documents.id
     context: dict[str, Any] = field(default_factory=dict)  # control numbers, file name…
     # folders whose new entries the caller makes durable before it records the delivery (the
-    # pipeline's worker: once for its whole batch, ``archive.sync_dirs``); None: a connector
+    # pipeline's worker: once for its whole batch, ``staging.sync_dirs``); None: a connector
     # that writes files syncs its folders itself before it returns
     unsynced: set[Path] | None = field(default=None, compare=False)
 

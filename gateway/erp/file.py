@@ -63,10 +63,10 @@ from typing import Literal
 
 import xmlschema
 
-from gateway.archive import Staged
 from gateway.canonical.xml import root_name, to_xml
 from gateway.erp import Delivery, Receipt, Rejected, Retry
 from gateway.erp.payload import document_number, dumps, envelope
+from gateway.staging import Staged, fsync_dir
 
 Format = Literal["json", "jsonl", "xml"]
 
@@ -101,22 +101,6 @@ def file_name(delivery: Delivery, ext: str) -> str:
 @cache
 def _schema(path: Path) -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(path))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_dir(path: Path, unsynced: set[Path] | None) -> None:
-    """fsync ``path`` now, or leave it to the caller (``Delivery.unsynced``)."""
-    if unsynced is None:
-        _fsync_dir(path)
-    else:
-        unsynced.add(path)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -289,7 +273,7 @@ class FileConnector:
         tmp = _temp_file(marker.parent, dumps(info), durable=durable)
         os.replace(tmp, marker)
         if durable:
-            _fsync_dir(marker.parent)
+            fsync_dir(marker.parent)
 
     # -- json / xml ----------------------------------------------------------------------------
 
@@ -305,7 +289,7 @@ class FileConnector:
             tmp = _temp_file(self.directory, data, durable=True)
             try:
                 created = _publish(tmp, final)
-                _sync_dir(self.directory, delivery.unsynced)
+                fsync_dir(self.directory, delivery.unsynced)
                 if created and tmp.exists():
                     # after the file: a marker without its file would hide a lost export. The
                     # temporary name, now a second link to the export, becomes the marker: no
@@ -322,7 +306,7 @@ class FileConnector:
     def _stage(self, staged: Staged, data: bytes, final: Path, marker: Path) -> Receipt:
         """``_write`` in a pipeline batch: the export is written now without an fsync of its
         own, and gets its name and its marker once the batch has flushed the bytes of all its
-        files (``archive.sync_dirs``), before the batch commits. Its delivery is one claimed
+        files (``staging.sync_dirs``), before the batch commits. Its delivery is one claimed
         row, so no other worker names the same file meanwhile."""
         tmp = _temp_file(self.directory, data, durable=False)
 
@@ -364,7 +348,7 @@ class FileConnector:
             try:
                 offset = _cut_partial_line(fd)
                 if new:
-                    _fsync_dir(self.directory)
+                    fsync_dir(self.directory)
                 self._set_marker(marker, {"file": name, "offset": offset}, durable=True)
                 _write_all(fd, line)
                 os.fsync(fd)

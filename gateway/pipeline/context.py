@@ -78,7 +78,7 @@ def follow(session: Session, job: Job) -> None:
 def unsynced(session: Session) -> set[Path] | None:
     """Where a step run by the worker leaves the folders whose new entries (an archived ack,
     a file in an outbound folder) are still to be fsynced: the worker syncs them all at once
-    before it commits (``archive.sync_dirs``). None outside the worker: sync each at once."""
+    before it commits (``staging.sync_dirs``). None outside the worker: sync each at once."""
     dirs: set[Path] | None = session.info.get("unsynced")
     return dirs
 

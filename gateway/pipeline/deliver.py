@@ -21,13 +21,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from gateway.archive import Staged
 from gateway.canonical import RECORD_TYPES
 from gateway.erp import Delivery as ErpDelivery
 from gateway.erp import Rejected, Retry
 from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event, take_over, unsynced
 from gateway.pipeline.states import Item, move
+from gateway.staging import Staged
 from gateway.store import rows
 from gateway.store.models import Delivery, Document, File, Interchange, Transaction
 

@@ -32,12 +32,12 @@ import traceback
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from gateway.archive import Staged, sync_dirs
 from gateway.faults import crash_point
 from gateway.pipeline.context import Context, Job, event, followups
 from gateway.pipeline.deliver import Later, deliver, send
 from gateway.pipeline.process import process_file
 from gateway.pipeline.states import MOVES, move
+from gateway.staging import Staged, sync_dirs
 from gateway.store import rows, sequences
 from gateway.store.models import Delivery, File, Work
 
