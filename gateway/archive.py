@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Literal
 
 from gateway.errors import GatewayError
-from gateway.staging import Staged, discard, fsync_dir, sync_dirs
+from gateway.staging import Staged, discard, fsync_dir, remove_old, sync_dirs
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
@@ -104,20 +104,12 @@ def _digest_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def _sweep_folder(folder: str, cutoff: float, depth: int = 0) -> int:
-    """Remove the old ``.*.tmp`` files of a fan-out folder (and of the old layout's folders
-    in it): one pass over its entries, which are mostly items."""
-    removed = 0
-    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
-        for e in entries:
-            if e.name.startswith(".") and e.name.endswith(".tmp"):
-                with contextlib.suppress(FileNotFoundError):
-                    if e.is_file(follow_symlinks=False) and e.stat().st_mtime < cutoff:
-                        os.unlink(e.path)
-                        removed += 1
-            elif depth == 0 and len(e.name) == 2 and e.is_dir(follow_symlinks=False):
-                removed += _sweep_folder(e.path, cutoff, 1)
-    return removed
+def _temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def _legacy_fan(name: str) -> bool:
+    return len(name) == 2  # ``cd`` of the old layout's ``ab/cd/``
 
 
 class Archive:
@@ -138,10 +130,11 @@ class Archive:
         """Where the layout before this one put it (``root/ab/cd/<sha256>``)."""
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def locate(self, sha256: str) -> Path:
-        """The item's path: ``path_for``, or the old layout's path when it is only there."""
+    def locate(self, sha256: str, *, staged: set[Path] | None = None) -> Path:
+        """The item's path: ``path_for``, or the old layout's path when it is only there.
+        ``staged``: a batch's ``Staged`` set, whose items not named yet are at ``path_for``."""
         path = self.path_for(sha256)
-        if path.exists():
+        if isinstance(staged, Staged) and path in staged.pending or path.exists():
             return path
         old = self._legacy(sha256)
         return old if old.exists() else path
@@ -357,7 +350,7 @@ class Archive:
             fans = [e.path for e in os.scandir(self.root) if e.is_dir(follow_symlinks=False)]
         except FileNotFoundError:
             return 0
-        return sum(_sweep_folder(f, cutoff) for f in fans)
+        return sum(remove_old(f, _temporary, cutoff, into=_legacy_fan) for f in fans)
 
     def purge(self, sha256: str, *, grace: float = 0.0) -> Literal["deleted", "absent",
                                                                     "recent"]:

@@ -143,3 +143,26 @@ def _find_syncfs() -> Callable[[int], int] | None:
 
 
 _syncfs = _find_syncfs()
+
+
+def remove_old(folder: Path | str, named: Callable[[str], object], cutoff: float, *,
+               into: Callable[[str], object] | None = None) -> int:
+    """Remove the files of ``folder`` whose names ``named`` accepts and that were last
+    modified before ``cutoff`` (what the nightly sweeps clear: temporary files a killed batch
+    never named, old markers); with ``into``, also in the subfolders it accepts (one level).
+    One pass over the folder's entries; how many files were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for e in entries:
+        with contextlib.suppress(OSError):
+            if named(e.name) and e.is_file(follow_symlinks=False):
+                if e.stat().st_mtime < cutoff:
+                    os.unlink(e.path)
+                    removed += 1
+            elif into is not None and into(e.name) and e.is_dir(follow_symlinks=False):
+                removed += remove_old(e.path, named, cutoff)
+    return removed
+

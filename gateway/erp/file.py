@@ -20,8 +20,9 @@ name, which fails if the name exists (so two workers racing on one key create on
 the folder is fsynced (or, for a delivery that names ``unsynced`` folders, the folder and the
 marker's are added there: the pipeline's worker fsyncs them with the rest of its batch before
 it records any delivery of it; a temporary file that a killed batch never named is removed
-by the nightly ``sweep`` once a day old). A jsonl line is written with one ``write`` under an exclusive ``flock``
-and fsynced; a line cut short by a crash is truncated away by the next append.
+by the nightly ``sweep`` once a day old). A jsonl line is written with one ``write`` under an
+exclusive ``flock`` and fsynced; a line cut short by a crash is truncated away by the next
+append.
 
 Exactly once, across restarts: besides the file itself, every delivered key leaves a marker in
 ``.keys/<sha[:2]>/<sha>`` (the key's full SHA-256). A second delivery of the key finds the
@@ -66,13 +67,14 @@ import xmlschema
 from gateway.canonical.xml import root_name, to_xml
 from gateway.erp import Delivery, Receipt, Rejected, Retry
 from gateway.erp.payload import document_number, dumps, envelope
-from gateway.staging import Staged, fsync_dir
+from gateway.staging import Staged, fsync_dir, remove_old
 
 Format = Literal["json", "jsonl", "xml"]
 
 CANONICAL_SCHEMAS = Path(__file__).resolve().parents[2] / "maps" / "canonical"
 KEYS = ".keys"
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # a marker's name
+_FAN = re.compile(r"[0-9a-f]{2}")  # the folder of a marker (``.keys/ab/``)
 _TEMP = re.compile(r"\.[0-9a-f]{16}\.tmp")  # ``_temp_file``'s names
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -107,23 +109,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _remove_old(folder: Path, named: Callable[[str], object], cutoff: float) -> int:
-    """Remove the files of ``folder`` whose names ``named`` accepts and whose modification
-    time is before ``cutoff``; how many."""
-    removed = 0
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return 0
-    for e in entries:
-        if named(e.name):
-            with contextlib.suppress(OSError):
-                if e.is_file(follow_symlinks=False) and e.stat().st_mtime < cutoff:
-                    os.unlink(e.path)
-                    removed += 1
-    return removed
 
 
 def _temp_file(folder: Path, data: bytes, *, durable: bool) -> Path:
@@ -203,13 +188,9 @@ class FileConnector:
         ``keep_markers``: a marker holds the export's bytes (a second link) after the ERP
         took the file, and by then the delivery ledger has long known the key."""
         now = time.time()
-        removed = _remove_old(self.directory, _TEMP.fullmatch, now - older_than)
-        keys = self.directory / KEYS
-        with contextlib.suppress(OSError), os.scandir(keys) as fans:
-            for fan in [f.path for f in fans if f.is_dir(follow_symlinks=False)]:
-                removed += _remove_old(Path(fan), _HEX64.fullmatch,
-                                       now - self.keep_markers.total_seconds())
-        return removed
+        return remove_old(self.directory, _TEMP.fullmatch, now - older_than) + remove_old(
+            self.directory / KEYS, _HEX64.fullmatch, now - self.keep_markers.total_seconds(),
+            into=_FAN.fullmatch)
 
     # -- rendering -----------------------------------------------------------------------------
 
@@ -283,9 +264,10 @@ class FileConnector:
         if self._delivered(marker, delivery.idempotency_key) is not None:
             return Receipt(name, created=False, message="already exported")
         created = False
-        if not final.exists() and isinstance(delivery.unsynced, Staged):
+        exists = final.exists()
+        if not exists and isinstance(delivery.unsynced, Staged):
             return self._stage(delivery.unsynced, data, final, marker)
-        if not final.exists():
+        if not exists:
             tmp = _temp_file(self.directory, data, durable=True)
             try:
                 created = _publish(tmp, final)

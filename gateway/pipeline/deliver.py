@@ -176,7 +176,8 @@ def send(ctx: Context, s: Session, file_id: int) -> Later | None:
             ctx.folders.add(folder)
         # the bytes the step before archived in this transaction, else the archive's (checked)
         data = row.get("data") or ctx.archive.get(row["sha256"], staged=unsynced(s))
-        place(ctx.archive.locate(row["sha256"]), data, folder / name, defer=unsynced(s))
+        place(ctx.archive.locate(row["sha256"], staged=unsynced(s)), data, folder / name,
+              defer=unsynced(s))
     except OSError as exc:
         ctx.folders.discard(folder)  # (removed meanwhile? made again next time)
         event(s, ctx, "file", f.id, "send", "retry", f"cannot write {folder}: {exc.strerror}")

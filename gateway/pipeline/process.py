@@ -53,7 +53,7 @@ from gateway.stream import Message
 from gateway.translate.compiled import translate_record
 from gateway.translate.inbound import translate_message
 from gateway.translate.mapfile import MAPS, MapError, TranslationMap, load_map
-from gateway.translate.run import generic_map_path, partner_map
+from gateway.translate.run import inbound_map_path
 from gateway.validate.run import Options, validate_file
 
 KEY_FIELDS = {"purchase_order": "po", "order_acknowledgement": "po_ack", "ship_notice": "asn",
@@ -153,7 +153,7 @@ def _translate(ctx: Context, profile: PartnerProfile, msg: Message, out: _Outcom
                maps: dict[str, TranslationMap]) -> None:
     set_id = msg.report.set_id
     try:
-        where = partner_map(profile, set_id, generic_map_path(msg).parent.name, "inbound")
+        where = inbound_map_path(msg, profile)
     except GatewayError as exc:
         out.problems.append(Defect(exc.code, exc.message))
         return

@@ -64,23 +64,37 @@ def map_hash(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+# a map's bytes -> the tables it reads and the map it extends (read again only when it changes)
+_PARTS: dict[bytes, tuple[list[str], str | None]] = {}
+
+
+def _parts(data: bytes) -> tuple[list[str], str | None]:
+    got = _PARTS.get(data)
+    if got is None:
+        try:
+            doc = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            doc = {}  # (the map will fail to load; its bytes alone are its version)
+        tables = [x["file"] for x in (doc.get("xref") or {}).values()
+                  if isinstance(x, dict) and isinstance(x.get("file"), str)]
+        parent = (doc.get("map") or {}).get("extends")
+        if len(_PARTS) > 256:
+            _PARTS.clear()
+        got = _PARTS[data] = (tables, parent if isinstance(parent, str) else None)
+    return got
+
+
 def _feed(h: hashlib._Hash, path: Path, depth: int) -> None:
     data = path.read_bytes()
     h.update(len(data).to_bytes(8, "big") + data)
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return  # (the map will fail to load; its bytes alone are its version)
-    for x in (doc.get("xref") or {}).values():
-        name = x.get("file") if isinstance(x, dict) else None
-        if isinstance(name, str):
-            try:
-                table = (path.parent / name).read_bytes()
-            except OSError:
-                table = b"missing"
-            h.update(len(table).to_bytes(8, "big") + table)
-    parent = (doc.get("map") or {}).get("extends")
-    if isinstance(parent, str) and depth < 8:
+    tables, parent = _parts(data)
+    for name in tables:
+        try:
+            table = (path.parent / name).read_bytes()
+        except OSError:
+            table = b"missing"
+        h.update(len(table).to_bytes(8, "big") + table)
+    if parent is not None and depth < 8:
         try:
             _feed(h, map_path(parent), depth + 1)
         except OSError:

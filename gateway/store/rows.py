@@ -32,7 +32,6 @@ from sqlalchemy import (
     Delete,
     Select,
     Table,
-    Update,
     bindparam,
     delete,
     insert,
@@ -46,8 +45,6 @@ from sqlalchemy.sql.schema import ColumnDefault
 from gateway.store.models import Base
 
 LATER_MAX = 1000  # ``later`` rows of one table kept back at most
-_UPDATE: dict[tuple[type[Base], tuple[str, ...]], Update] = {}
-_GET: dict[tuple[type[Base], tuple[str, ...]], Select[Any]] = {}
 _DELETE: dict[type[Base], Delete] = {}
 _RAW: dict[tuple[object, ...], _Raw] = {}
 
@@ -151,29 +148,24 @@ def write_later(s: Session) -> None:
 
 def change(db: Session | Connection, model: type[Base], row_id: int, **values: Any) -> None:
     """UPDATE the given columns of the row with this ``id``."""
-    key = (model, tuple(sorted(values)))
-    stmt = _UPDATE.get(key)
-    if stmt is None:
-        table = cast(Table, model.__table__)
-        stmt = _UPDATE[key] = update(table).where(table.c.id == bindparam("row_id")).values(
-            {name: bindparam(f"v_{name}") for name in key[1]})
+    names = tuple(sorted(values))
+    table = cast(Table, model.__table__)
     params = {"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}}
     conn = conn_of(db)
-    raw = _compiled(conn, ("update", key), stmt)
+    raw = _compiled(conn, ("update", model, names), lambda: (
+        update(table).where(table.c.id == bindparam("row_id")).values(
+            {name: bindparam(f"v_{name}") for name in names}), None))
     _driver(conn).execute(raw.sql, _params(raw, params))
 
 
 def get(db: Session | Connection, model: type[Base], row_id: int,
         *columns: str) -> dict[str, Any] | None:
     """The named columns of the row with this ``id`` (None: no such row)."""
-    key = (model, columns)
-    stmt = _GET.get(key)
-    if stmt is None:
-        table = cast(Table, model.__table__)
-        stmt = _GET[key] = select(*(table.c[name] for name in columns)).where(
-            table.c.id == bindparam("row_id"))
+    table = cast(Table, model.__table__)
     conn = conn_of(db)
-    raw = _compiled(conn, ("get", key), stmt, [model.__table__.c[n] for n in columns])
+    raw = _compiled(conn, ("get", model, columns), lambda: (
+        select(*(table.c[n] for n in columns)).where(table.c.id == bindparam("row_id")),
+        [table.c[n] for n in columns]))
     found = _driver(conn).execute(raw.sql, _params(raw, {"row_id": row_id})).fetchone()
     if found is None:
         return None
@@ -206,11 +198,14 @@ def _driver(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
-def _compiled(conn: Connection, key: tuple[object, ...], stmt: Any,
-              columns: list[Any] | None = None) -> _Raw:
+def _compiled(conn: Connection, key: tuple[object, ...],
+              make: Callable[[], tuple[Any, list[Any] | None]]) -> _Raw:
+    """The statement of ``key`` for ``conn``'s dialect, compiled once; ``make`` builds it (and
+    the columns whose result processors apply) the first time."""
     key = (conn.dialect.name, *key)
     raw = _RAW.get(key)
     if raw is None:
+        stmt, columns = make()
         raw = _RAW[key] = _compile(conn.dialect, stmt, columns)
     return raw
 
@@ -241,7 +236,7 @@ def first(db: Session | Connection, stmt: Select[Any],
     constant) with ``params``; None when there is none."""
     conn = conn_of(db)
     # (the statement itself in the key: an object compares by identity, and stays alive)
-    raw = _compiled(conn, ("select", stmt), stmt, list(stmt.selected_columns))
+    raw = _compiled(conn, ("select", stmt), lambda: (stmt, list(stmt.selected_columns)))
     found = _driver(conn).execute(raw.sql, _params(raw, params)).fetchone()
     if found is None:
         return None

@@ -81,6 +81,16 @@ def generic_map_path(msg: Message) -> Path:
     return map_for("edifact", directory, msg.report.set_id)
 
 
+def inbound_map_path(msg: Message, profile: PartnerProfile | None) -> Path:
+    """The map that translates ``msg`` for ``profile``: the one its profile names, else the
+    generic map (also for no profile). GatewayError when the partner does not send that
+    document."""
+    where = generic_map_path(msg)
+    if profile is None:
+        return where
+    return partner_map(profile, msg.report.set_id, where.parent.name, "inbound")
+
+
 def partner_map(profile: PartnerProfile, doc: str, version: str,
                 direction: Literal["inbound", "outbound"]) -> Path:
     """The map a partner's profile names for a document in a direction (its generic map when
@@ -194,12 +204,10 @@ def _route(msg: Message, profile: PartnerProfile | None, maps: dict[Path, Transl
            ) -> TranslationMap | tuple[str, str]:
     """The map that translates ``msg`` for ``profile`` (None: the generic maps), loaded into
     ``maps``; or the error (code, message) that says why there is none."""
-    where = generic_map_path(msg)
-    if profile is not None:
-        try:
-            where = partner_map(profile, msg.report.set_id, where.parent.name, "inbound")
-        except GatewayError as exc:
-            return exc.code, exc.message
+    try:
+        where = inbound_map_path(msg, profile)
+    except GatewayError as exc:
+        return exc.code, exc.message
     if not where.is_file():
         return "translate.no_map", f"no map for {msg.report.set_id} yet ({where.name})"
     return maps.get(where) or maps.setdefault(where, load_map(where))
