@@ -13,6 +13,11 @@ small file); 256 folders hold tens of millions of items before a folder passes 1
 which ext4, XFS and btrfs index. Items written under the old layout stay where they are and are
 found there (``locate``): an archive is never rewritten.
 
+``put`` also takes a file's path: a file of ``STREAM_FROM`` bytes or more is hashed, then
+copied in chunks (hashed again as it is copied: a file that changed meanwhile is refused), and
+``open`` gives an item to read as a stream, checked against its hash first; so a big file is
+never held in memory whole, and a worker's memory does not grow with the files it takes.
+
 Bytes already archived are hashed again and never rewritten; a put of those bytes refreshes
 the item's modification time, which ``purge`` uses to leave alone an item that is being
 archived again while it runs.
@@ -35,7 +40,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from gateway.errors import GatewayError
 from gateway.staging import Staged, discard, fsync_dir, remove_old, sync_dirs
@@ -43,6 +48,7 @@ from gateway.staging import Staged, discard, fsync_dir, remove_old, sync_dirs
 _HEX = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
 READ_ONLY = 0o444
+STREAM_FROM = 4 << 20  # a file to archive this big or bigger is copied in chunks
 
 
 class ArchiveError(GatewayError):
@@ -104,6 +110,49 @@ def _digest_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+def _source(path: Path) -> tuple[bytes | None, str, int]:
+    """A file to archive: its bytes (None when it is ``STREAM_FROM`` or bigger: it is
+    copied in chunks), its sha256 and its size."""
+    try:
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size < STREAM_FROM:
+                data = f.read()
+                return data, hashlib.sha256(data).hexdigest(), len(data)
+            return None, hashlib.file_digest(f, "sha256").hexdigest(), f.tell()
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read the file to archive: "
+                           f"{exc.strerror or exc}") from exc
+
+
+class _SourceProblem(Exception):
+    """The file being copied into the archive cannot be read, or is not what was hashed."""
+
+
+def _copy(fd: int, source: Path, item: ArchivedItem) -> None:
+    """``source`` written to ``fd`` in chunks and hashed again on the way: it must still be
+    ``item``'s bytes (raises ``_SourceProblem``; an OSError is the archive's file's)."""
+    h, size = hashlib.sha256(), 0
+    try:
+        f = source.open("rb")
+    except OSError as exc:
+        raise _SourceProblem(f"cannot read it: {exc.strerror or exc}") from exc
+    with f:
+        while True:
+            try:
+                chunk = f.read(_CHUNK)
+            except OSError as exc:
+                raise _SourceProblem(f"cannot read it: {exc.strerror or exc}") from exc
+            if not chunk:
+                break
+            h.update(chunk)
+            size += len(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+    if (h.hexdigest(), size) != (item.sha256, item.size):
+        raise _SourceProblem("it changed while it was being archived")
+
+
 def _temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
@@ -146,10 +195,11 @@ class Archive:
     def __contains__(self, sha256: str) -> bool:
         return self.locate(sha256).is_file()
 
-    def put(self, data: bytes, *, defer: set[Path] | None = None) -> ArchivedItem:
-        """Archive ``data`` durably; its item. Raises ``ArchiveError`` (nothing written) or
-        ``ArchiveAltered`` (an item of the same name is there with other bytes: it is kept
-        as evidence, not replaced).
+    def put(self, data: bytes | Path, *, defer: set[Path] | None = None) -> ArchivedItem:
+        """Archive ``data`` (bytes, or a file's path) durably; its item. Raises
+        ``ArchiveError`` (nothing written: the file could not be read, or it changed while
+        it was copied, or the archive cannot take it) or ``ArchiveAltered`` (an item of the
+        same name is there with other bytes: it is kept as evidence, not replaced).
 
         ``defer``: the folders whose entries must still be made durable are added to this set
         instead of being fsynced one by one; the caller passes it to ``sync_dirs`` before it
@@ -157,9 +207,14 @@ class Archive:
         the item gets its name either way, so an item under its name is always complete. A
         ``Staged`` set takes the bytes too: the item is named by ``sync_dirs``, after the
         batch's one flush of all its files' bytes (until then it is not readable here)."""
-        sha = hashlib.sha256(data).hexdigest()
+        payload: bytes | Path
+        if isinstance(data, Path):
+            read, sha, size = _source(data)
+            payload = data if read is None else read
+        else:
+            payload, sha, size = data, hashlib.sha256(data).hexdigest(), len(data)
         path = self.path_for(sha)
-        item = ArchivedItem(sha, path, len(data))
+        item = ArchivedItem(sha, path, size)
         if isinstance(defer, Staged) and path in defer.pending:
             return item  # put in this batch already
         if self._present(item):
@@ -169,11 +224,11 @@ class Archive:
             return ArchivedItem(sha, old, item.size)  # archived under the old layout
         created = self._make_dirs(path.parent, defer)
         if isinstance(defer, Staged):
-            tmp = self._temp(item, data, created, durable=False)
+            tmp = self._temp(item, payload, created, durable=False)
             defer.made += created
             defer.stage(Path(tmp), lambda: os.replace(tmp, path), path)
             return item
-        tmp = self._temp(item, data, created, durable=True)
+        tmp = self._temp(item, payload, created, durable=True)
         try:
             os.replace(tmp, path)
             fsync_dir(path.parent, defer)
@@ -182,10 +237,11 @@ class Archive:
             raise self._unwritable(path, exc) from exc
         return item
 
-    def _temp(self, item: ArchivedItem, data: bytes, created: list[Path], *,
+    def _temp(self, item: ArchivedItem, data: bytes | Path, created: list[Path], *,
               durable: bool) -> str:
-        """``data`` in a new read-only temporary file beside ``item`` (fsynced when
-        ``durable``); on an error nothing is left of it, nor of the ``created`` folders."""
+        """``data`` (or the file there) in a new read-only temporary file beside ``item``
+        (fsynced when ``durable``); on an error nothing is left of it, nor of the
+        ``created`` folders."""
         tmp: str | None = None
         try:
             try:
@@ -198,9 +254,12 @@ class Archive:
                 created += self._make_dirs(item.path.parent)
                 fd, tmp = self._mkstemp(item)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                if isinstance(data, Path):
+                    _copy(fd, data, item)
+                else:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
                 if durable:
                     os.fsync(fd)
                 os.fchmod(fd, READ_ONLY)
@@ -209,6 +268,9 @@ class Archive:
         except OSError as exc:
             discard([tmp] if tmp is not None else [], created)
             raise self._unwritable(item.path, exc) from exc
+        except _SourceProblem as exc:  # (only a path is copied)
+            discard([tmp] if tmp is not None else [], created)
+            raise ArchiveError(f"{data!s}: not archived: {exc}") from exc
         return tmp
 
     @staticmethod
@@ -216,8 +278,9 @@ class Archive:
         return tempfile.mkstemp(prefix=f".{item.sha256[:16]}.", suffix=".tmp",
                                 dir=item.path.parent)
 
-    def put_many(self, datas: Sequence[bytes]) -> list[ArchivedItem]:
-        """Archive several byte strings durably (a group commit); their items, in order.
+    def put_many(self, datas: Sequence[bytes | Path]) -> list[ArchivedItem]:
+        """Archive several byte strings (or files) durably (a group commit); their items, in
+        order.
 
         Each is written to a temporary file without an fsync of its own; then one ``syncfs``
         makes all of their bytes durable, the temporary files get their names (renames), and a
@@ -314,6 +377,30 @@ class Archive:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ArchiveAltered(f"{path}: archived bytes no longer match their sha256")
         return data
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The archived item opened for reading at its start, its bytes checked against
+        their hash first (read in chunks: a big item is never in memory whole). Raises as
+        ``get`` does; the caller closes it."""
+        path = self.locate(sha256)
+        try:
+            f = path.open("rb")
+        except FileNotFoundError as exc:
+            raise ArchiveMissing(f"{sha256}: not in the archive ({path})") from exc
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot read the archived item: {exc}",
+                               code="archive.unreadable") from exc
+        try:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            f.seek(0)
+        except OSError as exc:
+            f.close()
+            raise ArchiveError(f"{path}: cannot read the archived item: {exc}",
+                               code="archive.unreadable") from exc
+        if digest != sha256:
+            f.close()
+            raise ArchiveAltered(f"{path}: archived bytes no longer match their sha256")
+        return f
 
     def verify(self, expected: Iterable[tuple[str, int]]) -> list[Problem]:
         """Rehash each ``(sha256, size)``; the items missing, altered or unreadable. Each

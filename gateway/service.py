@@ -138,12 +138,12 @@ class Gateway:
         self.threads: list[threading.Thread] = []
         self.scheduler: Any = None
 
-    def take(self, data: bytes, name: str, partner: str) -> int:
+    def take(self, data: bytes | Path, name: str, partner: str) -> int:
         """A file dropped into ``partners/<id>/inbound/`` (a folder without a profile: the
         partner is looked up from the envelope)."""
         return self.take_many([(data, name, partner)])[0]
 
-    def take_many(self, files: list[tuple[bytes, str, str]]) -> list[int]:
+    def take_many(self, files: list[tuple[bytes | Path, str, str]]) -> list[int]:
         """Several dropped files at once (one group commit, ``ingest_many``)."""
         return ingest_many(self.ctx, [
             Incoming(data, name, f"folder:{partner}",

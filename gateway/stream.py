@@ -119,10 +119,7 @@ class Message:
             assert self._offsets is not None
             self._tokens = tokenize_segments(self.segments(), self._offsets(),
                                              self.delimiters, self.encoding)
-            # the offsets are on the tokens now; the reader's closure refers back to this
-            # message, and that cycle would keep every token list alive until a full garbage
-            # collection (translation ran 5x slower and grew with the file)
-            self._offsets = None
+            self._offsets = None  # the offsets are on the tokens now
         return self._tokens
 
     def offsets(self) -> list[int]:

@@ -380,3 +380,87 @@ def test_put_many_that_fails_names_nothing_and_leaves_nothing(
     assert sorted(p for p in root.rglob("*") if p.is_dir()) == [kept.path.parent]
     monkeypatch.undo()
     assert len(Archive(root).put_many([b"batch %d" % k for k in range(6)])) == 6
+
+
+# --- files archived from their path, items read as streams -----------------------------------
+@pytest.mark.parametrize("streamed", [False, True])
+def test_put_takes_a_files_path(tmp_path: Path, streamed: bool,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    if streamed:  # copied in chunks, as a file of STREAM_FROM bytes or more is
+        monkeypatch.setattr(archive_module, "STREAM_FROM", 1)
+        monkeypatch.setattr(archive_module, "_CHUNK", 7)
+    source = tmp_path / "dropped.edi"
+    source.write_bytes(DATA)
+    a = Archive(tmp_path / "archive")
+    item = a.put(source)
+    assert (item.sha256, item.size) == (SHA, len(DATA)) and a.get(SHA) == DATA
+    assert files_under(tmp_path / "archive") == [item.path]
+    assert a.put(source) == item and a.put(DATA) == item  # the same item, never rewritten
+    assert source.read_bytes() == DATA  # the source is left for the transport to remove
+
+
+def test_a_file_that_changes_while_it_is_archived_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive_module, "STREAM_FROM", 1)
+    source = tmp_path / "growing.edi"
+    source.write_bytes(DATA)
+    real = archive_module._source
+
+    def hashed_then_appended(path: Path) -> tuple[bytes | None, str, int]:
+        got = real(path)
+        with path.open("ab") as f:  # the producer writes on after the hash was taken
+            f.write(b"GS*PO~")
+        return got
+
+    monkeypatch.setattr(archive_module, "_source", hashed_then_appended)
+    a = Archive(tmp_path / "archive")
+    with pytest.raises(ArchiveError, match="growing.edi: not archived: it changed") as info:
+        a.put(source)
+    assert info.value.retryable  # the transport keeps the file and takes it again later
+    assert files_under(tmp_path / "archive") == []
+
+
+def test_a_file_that_cannot_be_read_is_not_archived(tmp_path: Path) -> None:
+    a = Archive(tmp_path / "archive")
+    with pytest.raises(ArchiveError, match="gone.edi: cannot read the file to archive"):
+        a.put(tmp_path / "gone.edi")
+    assert files_under(tmp_path / "archive") == []
+
+
+def test_a_big_file_is_archived_without_being_read_whole(tmp_path: Path) -> None:
+    import tracemalloc
+
+    source = tmp_path / "big.edi"
+    size = 48 << 20
+    with source.open("wb") as f:
+        for n in range(size >> 20):
+            f.write(bytes([65 + n % 26]) * (1 << 20))
+    a = Archive(tmp_path / "archive")
+    tracemalloc.start()
+    try:
+        item = a.put(source)
+        with a.open(item.sha256) as stream:
+            assert stream.read(3) == b"AAA"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert item.size == size and peak < 8 << 20  # a few chunks, not the 48 MB
+    assert _digest(item.path) == _digest(source)
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def test_open_checks_the_hash_before_anything_is_read(tmp_path: Path) -> None:
+    a = Archive(tmp_path)
+    with pytest.raises(ArchiveMissing):
+        a.open(SHA)
+    item = a.put(DATA)
+    with a.open(SHA) as stream:
+        assert stream.read() == DATA
+    item.path.chmod(0o644)
+    item.path.write_bytes(DATA.replace(b"SENDER", b"OTHER!"))
+    with pytest.raises(ArchiveAltered):
+        a.open(SHA)

@@ -25,16 +25,19 @@ log = logging.getLogger("transports.folder")
 
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".filepart")
 
-Ingest = Callable[[bytes, str, str], int]  # (data, name, partner id) -> file id
-# several inbound files in one go (one group commit): [(data, name, partner id)] -> file ids
-IngestMany = Callable[[list[tuple[bytes, str, str]]], list[int]]
+# (the file, name, partner id) -> file id; inbound files are passed as their paths (the
+# archive copies a big one in chunks), records to send as their bytes
+Ingest = Callable[[bytes | Path, str, str], int]
+Send = Callable[[bytes, str, str], int]
+# several inbound files in one go (one group commit): [(path, name, partner id)] -> file ids
+IngestMany = Callable[[list[tuple[bytes | Path, str, str]]], list[int]]
 BATCH_FILES = 64  # inbound files taken together at most (``ingest_many``)
 BATCH_BYTES = 16 << 20  # and their size at most, unless one file alone is larger
 
 
 class FolderWatcher:
     def __init__(self, root: Path, ingest: Ingest, *, stable_for: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, send: Ingest | None = None,
+                 clock: Callable[[], float] = time.monotonic, send: Send | None = None,
                  ingest_many: IngestMany | None = None) -> None:
         self.root = root  # DIR/partners
         self.ingest = ingest
@@ -50,7 +53,8 @@ class FolderWatcher:
         ready: list[tuple[Path, str, int]] = []  # inbound files (and sizes) for ingest_many
         now = self.clock()
         present: set[Path] = set()
-        boxes = [(p, self.ingest) for p in sorted(self.root.glob("*/inbound"))]
+        boxes: list[tuple[Path, Ingest | Send]] = [
+            (p, self.ingest) for p in sorted(self.root.glob("*/inbound"))]
         if self.send is not None:
             boxes += [(p, self.send) for p in sorted(self.root.glob("*/send"))]
         for inbound, take in boxes:
@@ -81,10 +85,12 @@ class FolderWatcher:
             del self._seen[gone]
         return done
 
-    def _take(self, path: Path, partner: str, take: Ingest) -> int | None:
+    def _take(self, path: Path, partner: str, take: Ingest | Send) -> int | None:
         try:
-            data = path.read_bytes()
-            fid = take(data, path.name, partner)
+            if take is self.ingest:
+                fid = self.ingest(path, path.name, partner)
+            else:
+                fid = take(path.read_bytes(), path.name, partner)
         except ValueError as exc:  # a record that can never be sent: set it aside
             failed = path.parent / "failed"
             failed.mkdir(exist_ok=True)
@@ -111,20 +117,14 @@ class FolderWatcher:
         """Ingest ``batch`` in one go; when that fails, each file on its own (so the reason
         is logged per file, and the files that can be taken are)."""
         assert self.ingest_many is not None
-        read: list[tuple[Path, bytes, str]] = []
-        for path, partner in batch:
-            try:
-                read.append((path, path.read_bytes(), partner))
-            except OSError:
-                log.exception("could not read %s; it stays for the next scan", path)
         try:
-            ids = self.ingest_many([(data, path.name, partner) for path, data, partner in read])
+            ids = self.ingest_many([(path, path.name, partner) for path, partner in batch])
         except Exception:  # noqa: BLE001 - one by one: each file keeps or gets its own fate
-            log.warning("taking %d files together failed; taking them one by one", len(read),
+            log.warning("taking %d files together failed; taking them one by one", len(batch),
                         exc_info=True)
-            return [fid for path, _, partner in read
+            return [fid for path, partner in batch
                     if (fid := self._take(path, partner, self.ingest)) is not None]
-        for (path, _, _), fid in zip(read, ids, strict=True):
+        for (path, _), fid in zip(batch, ids, strict=True):
             self._taken(path, fid)
         return ids
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from gateway.faults import crash_point
 from gateway.pipeline.context import Context, event
@@ -21,17 +22,19 @@ from gateway.store.models import File, Work
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One received file for ``ingest_many``."""
+    """One received file for ``ingest_many``: its bytes, or the path of a file holding
+    them (a big one is copied into the archive in chunks, never read whole)."""
 
-    data: bytes
+    data: bytes | Path
     name: str
     source: str
     partner_id: str | None = None
 
 
-def ingest(ctx: Context, data: bytes, *, name: str, source: str,
+def ingest(ctx: Context, data: bytes | Path, *, name: str, source: str,
            partner_id: str | None = None) -> int:
-    """Archive ``data`` and queue it for processing; the new ``files.id``."""
+    """Archive ``data`` (bytes, or a file's path) and queue it for processing; the new
+    ``files.id``."""
     return ingest_many(ctx, [Incoming(data, name, source, partner_id)])[0]
 
 

@@ -15,11 +15,10 @@ reason, the gateway carries on.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -81,8 +80,14 @@ def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False
                      "settings", "reason")
     assert found is not None
     f = FileRow(**found)
-    data = ctx.archive.get(f.sha256)
-    profile = _file_partner(ctx, f, data)
+    # read as a stream from the archive (hash checked first): a big file is never in memory
+    # whole, so a worker's memory does not grow with the size of the files it takes
+    with ctx.archive.open(f.sha256) as stream:
+        _process(ctx, s, f, stream, replay)
+
+
+def _process(ctx: Context, s: Session, f: FileRow, stream: BinaryIO, replay: bool) -> None:
+    profile = _file_partner(ctx, f, stream)
     if isinstance(profile, str):  # the reason nobody can take this file
         move("file", f, "parked")
         f.reason = profile
@@ -114,7 +119,8 @@ def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False
                    numbers=DbControlNumbers(ctx.store, profile.id,
                                             profile.control_numbers).within(s),
                    now=ctx.clock(), on_message=on_message)
-    report = validate_file(io.BytesIO(data), opts, name=f.name)
+    stream.seek(0)
+    report = validate_file(stream, opts, name=f.name)
     event(s, ctx, "file", f.id, "validated", "ok" if report.all_accepted else "error",
           _summary(report))
     if report.unreadable or not report.interchanges:
@@ -135,12 +141,12 @@ def process_file(ctx: Context, s: Session, file_id: int, *, replay: bool = False
     event(s, ctx, "file", f.id, "processed", "ok")
 
 
-def _file_partner(ctx: Context, f: FileRow, data: bytes) -> PartnerProfile | str:
+def _file_partner(ctx: Context, f: FileRow, stream: BinaryIO) -> PartnerProfile | str:
     if f.partner_id is not None:
         if f.partner_id not in ctx.registry:
             return f"no partner profile {f.partner_id!r}"
         return ctx.registry.get(f.partner_id)
-    env = validate_file(io.BytesIO(data), Options(envelope_only=True, acks=False), name=f.name)
+    env = validate_file(stream, Options(envelope_only=True, acks=False), name=f.name)
     if not env.interchanges:
         return "; ".join(d.message for d in env.errors) or "not an EDI file"
     try:

@@ -342,7 +342,8 @@ class _Reader:
                 if self.messages:
                     msg = Message(tx, st.group, st.ix, st.delims, encoding=enc,
                                   blob=body[b:end], blob_sep=joint)
-                    msg._offsets = partial(_lazy_offsets, msg, joint, [(0, base + b)])
+                    msg._offsets = partial(_lazy_offsets, None, msg.blob, joint,
+                                           [(0, base + b)])
                     events.append(msg)
                 expect = end + jl
                 continue
@@ -492,7 +493,7 @@ class _Reader:
             return []
         msg = Message(tx, g, st.ix, st.delims, raw=raw, encoding=st.encoding, blob=blob,
                       blob_sep=joint)
-        msg._offsets = partial(_lazy_offsets, msg, joint, anchors)
+        msg._offsets = partial(_lazy_offsets, raw, blob, joint, anchors)
         return [msg]
 
     def _iea(self, st: _Open, seg: bytes, offset: int) -> Iterator[Event]:
@@ -542,8 +543,15 @@ def _position(marks: list[tuple[list[Defect], int]], position: int) -> None:
                 d.segment_position = position
 
 
-def _lazy_offsets(msg: Message, joint: bytes, anchors: list[tuple[int, int]]) -> list[int]:
-    return _offsets(msg.segments(), joint, anchors)
+def _lazy_offsets(raw: list[bytes] | None, blob: bytes | None, joint: bytes,
+                  anchors: list[tuple[int, int]]) -> list[int]:
+    """A message's segment offsets, worked out when asked. It is given the message's
+    segments, not the message: a closure over the message would be a reference cycle, which
+    keeps every message until a full garbage collection (memory then grows with the file)."""
+    if raw is None:
+        assert blob is not None
+        raw = blob.split(joint)
+    return _offsets(raw, joint, anchors)
 
 
 def _offsets(raw: list[bytes], joint: bytes, anchors: list[tuple[int, int]]) -> list[int]:

@@ -393,3 +393,40 @@ def test_a_profile_can_reject_refused_sets_in_the_ack(ctx: Context) -> None:
     kept = trace(ctx.store, "BB4410032")["items"]
     assert any(i["kind"] == "document" and i["status"] == "rejected" for i in kept)
     assert len(erp_out(ctx)) == 1
+
+
+def test_a_file_taken_by_its_path_is_processed_from_a_stream(
+        ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drop folder hands over paths; the archive copies a big file in chunks and the
+    process step reads it back as a stream: a worker never holds a big file whole."""
+    import gateway.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "STREAM_FROM", 1)  # every file counts as big here
+    dropped = tmp_path / BIGBOX_850.name
+    shutil.copy(BIGBOX_850, dropped)
+    fid = ingest(ctx, dropped, name=dropped.name, source="folder", partner_id="bigbox")
+
+    def whole(*_: object, **__: object) -> bytes:
+        raise AssertionError("the process step read the file whole")
+
+    monkeypatch.setattr(type(ctx.archive), "get", whole)
+    drain(ctx)
+    with ctx.store.session() as s:
+        f = s.get(File, fid)
+        assert f is not None and f.status == "processed" and f.size == dropped.stat().st_size
+    assert [d["number"] for d in erp_out(ctx)] == ["BB4410023"]
+
+
+def test_an_archived_file_altered_before_processing_is_parked(ctx: Context) -> None:
+    fid = drop(ctx, BIGBOX_850, "bigbox")
+    with ctx.store.session() as s:
+        f = s.get(File, fid)
+        assert f is not None
+        item = ctx.archive.locate(f.sha256)
+    item.chmod(0o644)
+    item.write_bytes(BIGBOX_850.read_bytes().replace(b"BB4410023", b"BB4410024"))
+    drain(ctx)
+    with ctx.store.session() as s:
+        f = s.get(File, fid)
+        assert f is not None and f.status == "parked" and "no longer match" in (f.reason or "")
+    assert erp_out(ctx) == [] and count(ctx, Document) == 0

@@ -84,6 +84,35 @@ def test_benchmark_file_all_compiled(tmp_path: Path) -> None:
     assert _same(pairs) == len(pairs)
 
 
+def test_translated_messages_leave_no_garbage_for_the_collector(tmp_path: Path) -> None:
+    """A message freed when its set is done, by reference counting: no cycle keeps it (and
+    its bytes) until a full collection, or a big file's memory grows with the file."""
+    import gc
+
+    path = tmp_path / "translate.x12"
+    generate_x12_translate(path, 120_000)
+    tmap = load_map(map_for("x12", "004010", "850"))
+    seen: list[int] = []
+
+    def on_message(msg: Message) -> None:
+        if msg.report.set_id == "850":
+            seen.append(translate_text(msg, tmap) is not None)
+        msg.offsets()  # the error paths ask for them; that must not tie the message either
+
+    opts = Options(acks=False, keep_reports=False, on_message=on_message)
+    validate_file(path, opts)  # (compiling the map and the guide leaves some, once)
+    seen.clear()
+    gc.collect()
+    gc.disable()
+    try:
+        validate_file(path, opts)
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+    assert len(seen) > 10 and all(seen)
+    assert garbage == 0  # (before: three objects per message, the message among them)
+
+
 def test_every_x12_fixture_agrees() -> None:
     files = sorted(p for p in (ROOT / "fixtures").rglob("*")
                    if p.is_file() and p.suffix in (".edi", ".x12", ".txt")
