@@ -66,6 +66,7 @@ class Job:
     attempts: int = 0
     id: int | None = None
     cancelled: bool = False  # taken back before it ran (its set's group was rejected)
+    origin: int | None = None  # a delivery: the file it came from (``Work.origin``)
 
 
 def follow(session: Session, job: Job) -> None:

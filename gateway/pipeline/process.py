@@ -329,7 +329,7 @@ def _record_set(ctx: Context, s: Session, f: FileRow, profile: PartnerProfile, i
         move("delivery", d, "pending")
         rows.change(s, Delivery, d.id, status=d.status, document_id=doc.id, message=None)
     hand_over(s, ("record", doc.id), record)
-    follow(s, Job("delivery", d.id, "deliver", profile.id, ctx.clock()))
+    follow(s, Job("delivery", d.id, "deliver", profile.id, ctx.clock(), origin=f.id))
 
 
 _DELIVERY = select(Delivery.id, Delivery.status, Delivery.erp_ref).where(

@@ -6,6 +6,10 @@ FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other's locks. A cl
 ``Context.claim_for``: a worker killed mid-step leaves its row to be claimed again after that.
 A partner's deliveries are taken in order: only the oldest ``deliver`` row of a partner can be
 claimed, so when the ERP is away the partner's later documents wait behind the first one.
+Oldest means by the file the delivery came from (``Work.origin``, the order files came in),
+and a delivery also waits while an earlier file of its partner is still to be processed (by
+another worker, on PostgreSQL): whoever processes which file, the ERP gets a partner's
+documents in the order of their files (an order before the change that follows it).
 
 The step, its events, the rows it adds (next steps included) and the deletion of its own row
 commit in one transaction. A step that must run again later returns ``Later``; one that fails
@@ -29,7 +33,7 @@ import threading
 import time
 import traceback
 
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway.faults import crash_point
@@ -62,14 +66,19 @@ class Worker:
         backlog of small files); a row another worker took first is skipped."""
         ctx = self.ctx
         now = ctx.clock()
-        head = aliased(Work)
+        head, earlier = aliased(Work), aliased(Work)
         pg = ctx.store.dialect == "postgresql"
+        origin, head_origin = func.coalesce(Work.origin, 0), func.coalesce(head.origin, 0)
         q = select(Work.id, Work.partner_id).where(
             Work.not_before <= now,
             or_(Work.claimed_until.is_(None), Work.claimed_until < now),
-            or_(Work.step != "deliver", ~exists().where(
-                head.step == "deliver", head.partner_id == Work.partner_id,
-                head.id < Work.id))).order_by(Work.not_before, Work.id) \
+            or_(Work.step != "deliver", and_(
+                ~exists().where(  # an older delivery of the partner (by file, then by row)
+                    head.step == "deliver", head.partner_id == Work.partner_id,
+                    or_(head_origin < origin, and_(head_origin == origin, head.id < Work.id))),
+                ~exists().where(  # an earlier file of the partner, not processed yet
+                    earlier.step.in_(PROCESS_STEPS), earlier.partner_id == Work.partner_id,
+                    earlier.item_id < origin)))).order_by(Work.not_before, Work.id) \
             .limit(limit * 4 if pg else limit)
         with ctx.store.session(write=True) as s, s.begin():
             if pg:
@@ -209,19 +218,24 @@ class Worker:
         return True
 
     def _behind(self, s: Session, job: Job) -> bool:
-        """An older ``deliver`` row of the job's partner waits (every row is older than a
-        job not written yet). On SQLite nobody else writes while the transaction runs (it
-        holds the write lock), so a partner found without one stays so until this
-        transaction writes one (``_queue``, or a delivery that must wait): asked once."""
-        clear: set[str | None] = s.info.setdefault("no_deliver_rows", set())
-        if job.partner_id in clear:
+        """An older delivery of the job's partner waits: a ``deliver`` row from the same file
+        or an earlier one (every row is older than a job not written yet), or an earlier
+        file of the partner is still to be processed by another worker. On SQLite nobody
+        else writes while the transaction runs (it holds the write lock), so a partner found
+        clear up to a file stays so until this transaction writes a ``deliver`` row
+        (``_queue``, or a delivery that must wait): asked once per file."""
+        clear: dict[str | None, int] = s.info.setdefault("no_deliver_rows", {})
+        origin = job.origin or 0
+        if clear.get(job.partner_id, -1) >= origin:
             return False
         if any(step == "deliver" for _, step in s.info.get("ran", ())):
             _delete_ran(s)  # (a delivery that ran in this transaction does not wait)
-        if s.connection().execute(_OLDER, {"partner": job.partner_id}).first() is not None:
+        found = s.connection().execute(_OLDER, {"partner": job.partner_id, "origin": origin,
+                                                "me": self.name}).first()
+        if found is not None:
             return True
         if self.ctx.store.dialect == "sqlite":
-            clear.add(job.partner_id)
+            clear[job.partner_id] = origin
         return False
 
     def _step(self, s: Session, job: Job) -> Later | None:
@@ -280,9 +294,16 @@ def drain(ctx: Context, name: str = "drain", limit: int = 1_000_000) -> int:
 
 
 _JOB = (Work.id, Work.item_kind, Work.item_id, Work.step, Work.partner_id, Work.not_before,
-        Work.attempts)
-_OLDER = select(Work.id).where(Work.step == "deliver",
-                               Work.partner_id == bindparam("partner")).limit(1)
+        Work.attempts, Work.origin)
+PROCESS_STEPS = ("process", "reprocess")
+# what a delivery of the partner's file ``origin`` waits behind: a delivery of that file or an
+# earlier one, or an earlier file that another worker has yet to process (this worker's own
+# claims run in the order of their files)
+_OLDER = select(Work.id).where(
+    Work.partner_id == bindparam("partner"),
+    or_(and_(Work.step == "deliver", func.coalesce(Work.origin, 0) <= bindparam("origin")),
+        and_(Work.step.in_(PROCESS_STEPS), Work.item_id < bindparam("origin"),
+             or_(Work.claimed_by.is_(None), Work.claimed_by != bindparam("me"))))).limit(1)
 
 
 def _write_later(s: Session) -> None:
@@ -307,7 +328,7 @@ def _delete_ran(s: Session) -> None:
 def _wrote_work(s: Session, job: Job) -> None:
     """A work row of ``job`` is (still) in the queue: ``_behind`` must ask again."""
     if job.step == "deliver":
-        s.info.get("no_deliver_rows", set()).discard(job.partner_id)
+        s.info.get("no_deliver_rows", {}).pop(job.partner_id, None)
 
 
 def _queue(s: Session, job: Job, not_before: object, attempts: int) -> None:
@@ -315,4 +336,5 @@ def _queue(s: Session, job: Job, not_before: object, attempts: int) -> None:
     _wrote_work(s, job)
     rows.add(s, Work, {"item_kind": job.item_kind, "item_id": job.item_id, "step": job.step,
                        "partner_id": job.partner_id, "not_before": not_before,
-                       "attempts": attempts, "claimed_by": None, "claimed_until": None})
+                       "attempts": attempts, "claimed_by": None, "claimed_until": None,
+                       "origin": job.origin})

@@ -211,6 +211,9 @@ class Work(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # a deliver row: the file whose processing made it (its documents are delivered in the
+    # order the partner's files came); None for other steps
+    origin: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Event(Base):

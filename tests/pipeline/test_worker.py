@@ -158,3 +158,51 @@ def test_a_file_the_batch_cannot_name_sends_its_rows_one_by_one(
     for root in (ctx.archive.root, ctx.data_dir / "partners", ctx.data_dir / "erp-out"):
         assert list(root.rglob("*.tmp")) == []
     assert len(list((ctx.data_dir / "partners" / "bigbox" / "outbound").glob("*.edi"))) == 4
+
+
+def test_a_partners_documents_reach_the_erp_in_the_order_their_files_came(
+        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers (two processes on PostgreSQL) each claim one of a partner's files, and the
+    one holding the later file finishes first: its document waits for the earlier file's,
+    so the ERP gets an order before the change that follows it, whoever processed which."""
+    _in_file_order(ctx, monkeypatch)
+
+
+def test_the_order_holds_between_workers_on_postgresql(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    partners = tmp_path / "partners-profiles"
+    shutil.copytree(ROOT / "partners", partners)
+    c = build_context(Settings(data_dir=tmp_path / "var", archive_dir=tmp_path / "archive",
+                               partners_dir=partners, database=pg_url, scheduler=False))
+    try:
+        _in_file_order(c, monkeypatch)
+    finally:
+        c.store.close()
+
+
+def _in_file_order(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.erp.file import FileConnector
+
+    delivered: list[str] = []
+    real = FileConnector.deliver
+
+    def deliver(self: FileConnector, delivery: Any) -> Any:
+        delivered.append(delivery.record.number)
+        return real(self, delivery)
+
+    monkeypatch.setattr(FileConnector, "deliver", deliver)
+    _ingest(ctx, 3)  # BB5000000, BB5000001, BB5000002
+    early, late = worker.Worker(ctx, "early"), worker.Worker(ctx, "late")
+    mine = early.claim(limit=1)
+    theirs = late.claim(limit=2)
+    assert len(mine) == 1 and len(theirs) == 2 and not set(mine) & set(theirs)
+    late.run_batch(theirs)
+    assert delivered == []  # the later files are processed; their documents wait
+    early.run_batch(mine)
+    assert delivered == ["BB5000000"]  # the first file's document did not wait
+    assert worker.drain(ctx) == 2
+    assert delivered == ["BB5000000", "BB5000001", "BB5000002"]
+    with ctx.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Work)) == 0
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == "delivered")) == 3
