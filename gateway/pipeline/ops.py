@@ -217,17 +217,21 @@ def replay(ctx: Context, kind: str, item_id: int, from_step: str | None = None) 
         d.attempts, d.message = 0, None
         if doc is not None and doc.status == "parked":
             move("document", doc, "translated")
-        _queue(s, ctx, "delivery", d.id, "deliver", doc.partner_id if doc else None)
+        tx = s.get(Transaction, doc.transaction_id) if doc and doc.transaction_id else None
+        ix = s.get(Interchange, tx.interchange_id) if tx else None
+        # in its file's place among the partner's deliveries (worker.py)
+        _queue(s, ctx, "delivery", d.id, "deliver", doc.partner_id if doc else None,
+               origin=ix.file_id if ix else None)
         return f"delivery {d.id} queued again"
 
 
 def _queue(s: Session, ctx: Context, kind: str, item_id: int, step: str,
-           partner: str | None) -> None:
+           partner: str | None, origin: int | None = None) -> None:
     existing = s.scalars(select(Work).where(Work.item_kind == kind, Work.item_id == item_id,
                                             Work.step == step)).first()
     if existing is None:
         s.add(Work(item_kind=kind, item_id=item_id, step=step, partner_id=partner,
-                   not_before=ctx.clock()))
+                   not_before=ctx.clock(), origin=origin))
     else:
         existing.not_before = ctx.clock()
     event(s, ctx, kind, item_id, "replay", "ok", f"queued to {step} again")

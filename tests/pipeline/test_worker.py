@@ -206,3 +206,38 @@ def _in_file_order(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
         assert s.scalar(select(func.count()).select_from(Work)) == 0
         assert s.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.status == "delivered")) == 3
+
+
+def test_a_replayed_delivery_takes_its_files_place(ctx: Context,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.erp import Rejected
+    from gateway.erp.file import FileConnector
+    from gateway.pipeline.ops import replay
+    from gateway.store.models import Document, Interchange, Transaction
+
+    real = FileConnector.deliver
+    refuse = [True]
+
+    def deliver(self: FileConnector, delivery: Any) -> Any:
+        if refuse[0]:
+            raise Rejected("customer on credit hold")
+        return real(self, delivery)
+
+    monkeypatch.setattr(FileConnector, "deliver", deliver)
+    [fid] = _ingest(ctx, 1)
+    worker.drain(ctx)
+    with ctx.store.session() as s:
+        d = s.scalars(select(Delivery)).one()
+        assert d.status == "parked"
+    refuse[0] = False
+    replay(ctx, "delivery", d.id)
+    with ctx.store.session() as s:
+        row = s.scalars(select(Work)).one()
+        assert (row.step, row.item_id, row.origin) == ("deliver", d.id, fid)
+        doc = s.get(Document, d.document_id)
+        tx = s.get(Transaction, doc.transaction_id) if doc else None
+        ix = s.get(Interchange, tx.interchange_id) if tx else None
+        assert ix is not None and ix.file_id == fid
+    assert worker.drain(ctx) == 1
+    with ctx.store.session() as s:
+        assert s.scalars(select(Delivery)).one().status == "delivered"
