@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -176,8 +177,11 @@ class Gateway:
         watcher = FolderWatcher(s.data_dir / "partners", self.take, stable_for=s.stable_for,
                                 send=self.send, ingest_many=self.take_many)
         self._thread("watcher", lambda: watcher.run_until(self.stop_event, s.scan_interval))
+        # unique across the processes (and machines) sharing a database: a worker tells its
+        # own claims from the others' by this name (claims, and the order of deliveries)
+        host = socket.gethostname()[:40]
         for n in range(s.workers):
-            w = Worker(self.ctx, f"{os.getpid()}-w{n}")
+            w = Worker(self.ctx, f"{host}-{os.getpid()}-w{n}")
             self._thread(f"worker-{n}", lambda w=w: w.run_until(self.stop_event))
         if s.scheduler:
             from gateway.scheduler import start_scheduler
