@@ -126,3 +126,23 @@ def test_an_installed_package_carries_its_migrations(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     where, revision = p.stdout.split()
     assert where.startswith(str(build)) and revision == HEAD
+
+
+def test_a_queue_from_before_0002_keeps_its_rows(db_url: str) -> None:
+    """Work queued by a gateway of revision 0001 is still there after the upgrade, with no
+    origin (such deliveries go first, as they did)."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    store = open_store(db_url)
+    store.migrate("0001")
+    with store.connect(write=True) as conn, conn.begin():
+        conn.execute(text("INSERT INTO work (item_kind, item_id, step, partner_id, not_before, "
+                          "attempts) VALUES ('delivery', 7, 'deliver', 'bigbox', :t, 0)"),
+                     {"t": datetime(2026, 1, 5)})
+    store.migrate()
+    assert store.revision() == HEAD and differences(store) == []
+    with store.connect() as conn:
+        assert conn.execute(text("SELECT item_id, origin FROM work")).all() == [(7, None)]
+    store.close()
