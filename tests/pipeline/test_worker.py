@@ -241,3 +241,57 @@ def test_a_replayed_delivery_takes_its_files_place(ctx: Context,
     assert worker.drain(ctx) == 1
     with ctx.store.session() as s:
         assert s.scalars(select(Delivery)).one().status == "delivered"
+
+
+def test_deliveries_queued_while_the_erp_was_away_go_together_in_order(
+        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A partner's queued deliveries are claimed as a run behind its oldest one (one claim,
+    one transaction, not one claim each), and run in the order of their files; a delivery
+    still waiting for its retry stops the run."""
+    from datetime import timedelta
+
+    from gateway.erp import Retry
+    from gateway.erp.file import FileConnector
+
+    delivered: list[str] = []
+    real = FileConnector.deliver
+    away = [True]
+
+    def deliver(self: FileConnector, delivery: Any) -> Any:
+        if away[0]:
+            raise Retry("the ERP is down")
+        delivered.append(delivery.record.number)
+        return real(self, delivery)
+
+    monkeypatch.setattr(FileConnector, "deliver", deliver)
+    start = ctx.clock()
+    ctx.clock = lambda: start
+    _ingest(ctx, 3)
+    worker.drain(ctx)
+    with ctx.store.session() as s:
+        queued = s.scalars(select(Work).where(Work.step == "deliver")
+                           .order_by(Work.origin)).all()
+        assert len(queued) == 3 and queued[0].not_before > start  # the first waits to retry
+    away[0] = False
+    ctx.clock = lambda: start + timedelta(hours=1)
+    w = worker.Worker(ctx, "w")
+    ids = w.claim()
+    assert ids == [q.id for q in queued]  # all three in one claim, in file order
+    w.run_batch(ids)
+    assert delivered == ["BB5000000", "BB5000001", "BB5000002"]
+
+
+def test_a_run_of_deliveries_stops_at_one_waiting_for_its_retry(ctx: Context) -> None:
+    from datetime import timedelta
+
+    _ingest(ctx, 1)
+    now = ctx.clock()
+    with ctx.store.session(write=True) as s, s.begin():
+        s.execute(Work.__table__.delete())
+        for origin, wait in ((1, 0), (2, 3600), (3, 0)):
+            s.add(Work(item_kind="delivery", item_id=10 + origin, step="deliver",
+                       partner_id="bigbox", not_before=now + timedelta(seconds=wait),
+                       attempts=0, origin=origin))
+    with ctx.store.session() as s:
+        first = s.scalar(select(Work.id).where(Work.origin == 1))
+    assert worker.Worker(ctx, "w").claim() == [first]  # origin 3 must not pass origin 2
