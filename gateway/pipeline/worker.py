@@ -114,11 +114,12 @@ class Worker:
             return []
         first_file = s.scalar(select(func.min(Work.item_id)).where(
             Work.partner_id == partner, Work.step.in_(PROCESS_STEPS)))
+        # not locked: none of them can be claimed by another worker while the oldest is ours
+        # (only the oldest can be), and one claimed before (a replay made an older one
+        # since) still has its claim, which stops the run
         q = select(Work.id, Work.origin, Work.not_before, Work.claimed_until).where(
             Work.partner_id == partner, Work.step == "deliver").order_by(
             func.coalesce(Work.origin, 0), Work.id).limit(room + len(taken) + 1)
-        if self.ctx.store.dialect == "postgresql":
-            q = q.with_for_update(skip_locked=True, of=Work)
         out: list[int] = []
         for r in s.execute(q):
             if r.id in taken:
