@@ -88,9 +88,13 @@ def translate_message(msg: Message, tmap: TranslationMap, *,
             if refused is not None:  # the record a rejecting check refused, for the record
                 refused.append(record)
             record = None
+    seen: set[tuple[Any, ...]] = set()
     for d in defects:
         d.offset = d.offset if d.offset is not None else msg.report.offset
-    msg.report.errors.extend(defects)
+        key = (d.code, d.message, d.offset, d.element, d.warning)
+        if key not in seen:  # two bindings reading one element say the same once
+            seen.add(key)
+            msg.report.errors.append(d)
     return record
 
 

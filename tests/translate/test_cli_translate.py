@@ -45,6 +45,18 @@ def test_bad_sets_are_errors_and_good_ones_still_come_out(
     assert any(e["code"] == "element.too_long" and e["set"] == "850" for e in doc["errors"])
 
 
+def test_an_element_two_bindings_read_is_reported_once(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """BigBox's TD5 says LTL (L), which the generic map's mode codes do not hold; the generic
+    map reads TD504 in two bindings (with a SCAC and without), and the error comes once."""
+    sample = ROOT / "fixtures/partners/bigbox/inbound/850-store-distribution.edi"
+    code, out, _ = run(["translate", "--partner", "generic", "--json", str(sample)], capsys)
+    errors = json.loads(out)["errors"]
+    assert code == 1 and [e["element"] for e in errors].count("TD504") == 1
+    keys = [(e["code"], e["message"], e["offset"]) for e in errors]
+    assert len(keys) == len(set(keys))
+
+
 def test_sets_without_a_map_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
     ack = ROOT / "fixtures/x12/004010/997/valid_partial_accept.edi"  # no 997 map
     code, out, _ = run(["translate", "--partner", "generic", "--json", str(ack)], capsys)
