@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from gateway.errors import GatewayError
-from gateway.staging import Staged, discard, fsync_dir, remove_old, sync_dirs
+from gateway.staging import Staged, discard, fsync_dir, remove_old, sync_dirs, write_all
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
@@ -101,13 +101,8 @@ def _check_key(sha256: str) -> str:
 
 
 def _digest_file(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
     with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
+        return hashlib.file_digest(f, "sha256").hexdigest(), f.tell()
 
 
 def _source(path: Path) -> tuple[bytes | None, str, int]:
@@ -146,9 +141,7 @@ def _copy(fd: int, source: Path, item: ArchivedItem) -> None:
                 break
             h.update(chunk)
             size += len(chunk)
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, chunk)
     if (h.hexdigest(), size) != (item.sha256, item.size):
         raise _SourceProblem("it changed while it was being archived")
 
@@ -257,9 +250,7 @@ class Archive:
                 if isinstance(data, Path):
                     _copy(fd, data, item)
                 else:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
+                    write_all(fd, data)
                 if durable:
                     os.fsync(fd)
                 os.fchmod(fd, READ_ONLY)

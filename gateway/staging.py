@@ -29,6 +29,13 @@ def fsync_dir(path: Path, defer: set[Path] | None = None) -> None:
         os.close(fd)
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may take less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 _SYNCFS_FROM = 4  # folders: from this many on, one syncfs is cheaper than an fsync each
 
 

@@ -67,7 +67,7 @@ import xmlschema
 from gateway.canonical.xml import root_name, to_xml
 from gateway.erp import Delivery, Receipt, Rejected, Retry
 from gateway.erp.payload import document_number, dumps, envelope
-from gateway.staging import Staged, fsync_dir, remove_old
+from gateway.staging import Staged, fsync_dir, remove_old, write_all
 
 Format = Literal["json", "jsonl", "xml"]
 
@@ -105,19 +105,13 @@ def _schema(path: Path) -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(path))
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def _temp_file(folder: Path, data: bytes, *, durable: bool) -> Path:
     """``data`` in a new ``.<random>.tmp`` in ``folder`` (mode from the umask), fsynced when
     ``durable``."""
     tmp = folder / f".{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         if durable:
             os.fsync(fd)
     except BaseException:
@@ -332,7 +326,7 @@ class FileConnector:
                 if new:
                     fsync_dir(self.directory)
                 self._set_marker(marker, {"file": name, "offset": offset}, durable=True)
-                _write_all(fd, line)
+                write_all(fd, line)
                 os.fsync(fd)
             finally:
                 os.close(fd)
