@@ -69,7 +69,7 @@ class Worker:
         head, earlier = aliased(Work), aliased(Work)
         pg = ctx.store.dialect == "postgresql"
         origin, head_origin = func.coalesce(Work.origin, 0), func.coalesce(head.origin, 0)
-        q = select(Work.id, Work.partner_id, Work.step).where(
+        q = select(Work.id, Work.partner_id, Work.step, Work.origin).where(
             Work.not_before <= now,
             or_(Work.claimed_until.is_(None), Work.claimed_until < now),
             or_(Work.step != "deliver", and_(
@@ -93,23 +93,28 @@ class Worker:
                 # partner and wanted the other's would deadlock (PostgreSQL breaks that by
                 # failing one, every time). The oldest row's partner, up to ``limit`` rows.
                 ids = [r.id for r in found if r.partner_id == found[0].partner_id][:limit]
-            heads = {r.partner_id for r in found if r.id in ids and r.step == "deliver"}
-            for partner in heads:  # the deliveries queued behind a partner's oldest one
-                ids += self._next_deliveries(s, partner, set(ids), limit - len(ids), now)
+            # a claimed delivery's place in its partner's order: (file, row)
+            rank = {r.id: (r.origin or 0, r.id) for r in found
+                    if r.step == "deliver" and r.id in ids}
+            for partner in {r.partner_id for r in found if r.id in rank}:
+                # the deliveries queued behind a partner's oldest one
+                more = self._next_deliveries(s, partner, set(ids), limit - len(ids), now)
+                ids += [wid for wid, _ in more]
+                rank.update((wid, (origin, wid)) for wid, origin in more)
             s.execute(update(Work).where(
                 Work.id.in_(ids), or_(Work.claimed_until.is_(None), Work.claimed_until < now))
                 .values(claimed_by=self.name, claimed_until=now + ctx.claim_for))
             mine = set(s.scalars(select(Work.id).where(Work.id.in_(ids),
                                                        Work.claimed_by == self.name)))
             # deliveries first, in their order (by file), then the rest as they came
-            rank = self._ranks(s, ids)
             return sorted(mine, key=lambda w: (0, *rank[w]) if w in rank else (1, w, 0))
 
     def _next_deliveries(self, s: Session, partner: str | None, taken: set[int], room: int,
-                         now: object) -> list[int]:
+                         now: object) -> list[tuple[int, int]]:
         """The partner's deliver rows that follow its oldest one (which this claim takes),
-        in their order, as long as each could be claimed next: a row waiting for a retry, or
-        for an earlier file still to be processed, stops the run (what follows it waits)."""
+        in their order, with their files (``origin``), as long as each could be claimed
+        next: a row waiting for a retry, or for an earlier file still to be processed, stops
+        the run (what follows it waits)."""
         if room <= 0:
             return []
         first_file = s.scalar(select(func.min(Work.item_id)).where(
@@ -120,24 +125,17 @@ class Worker:
         q = select(Work.id, Work.origin, Work.not_before, Work.claimed_until).where(
             Work.partner_id == partner, Work.step == "deliver").order_by(
             func.coalesce(Work.origin, 0), Work.id).limit(room + len(taken) + 1)
-        out: list[int] = []
+        out: list[tuple[int, int]] = []
         for r in s.execute(q):
             if r.id in taken:
                 continue
             if (r.not_before > now or (r.claimed_until is not None and r.claimed_until >= now)
                     or first_file is not None and first_file < (r.origin or 0)):
                 break
-            out.append(r.id)
+            out.append((r.id, r.origin or 0))
             if len(out) >= room:
                 break
         return out
-
-    @staticmethod
-    def _ranks(s: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
-        """The claimed deliver rows' places in their partners' order: (file, row)."""
-        got = s.execute(select(Work.id, Work.origin).where(Work.id.in_(ids),
-                                                           Work.step == "deliver"))
-        return {r.id: (r.origin or 0, r.id) for r in got}
 
     def run(self, wid: int) -> None:
         """Run one claimed row (and the steps it queues), each step in a savepoint."""
