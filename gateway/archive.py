@@ -154,6 +154,11 @@ def _legacy_fan(name: str) -> bool:
     return len(name) == 2  # ``cd`` of the old layout's ``ab/cd/``
 
 
+def item_name(sha256: str) -> str:
+    """Where an item is put under the archive's root: ``ab/<sha256>``."""
+    return f"{_check_key(sha256)[:2]}/{sha256}"
+
+
 class Archive:
     """A content-addressed archive under ``root`` (created on the first ``put``).
     Safe for concurrent writers in threads and processes: an item is only ever created by an
@@ -165,8 +170,7 @@ class Archive:
 
     def path_for(self, sha256: str) -> Path:
         """Where ``put`` writes the item (``root/ab/<sha256>``)."""
-        _check_key(sha256)
-        return self.root / sha256[:2] / sha256
+        return self.root / item_name(sha256)
 
     def _legacy(self, sha256: str) -> Path:
         """Where the layout before this one put it (``root/ab/cd/<sha256>``)."""

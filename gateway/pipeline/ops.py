@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gateway.archive import Archive
+from gateway.archive import Archive, item_name
 from gateway.errors import GatewayError
 from gateway.pipeline.context import Context, event
 from gateway.pipeline.states import move
@@ -97,7 +97,7 @@ def _add(s: Session, items: list[dict[str, Any]], seen: set[tuple[str, int]], ki
 def _file_fields(f: File) -> dict[str, Any]:
     return {"status": f.status, "partner": f.partner_id, "direction": f.direction,
             "file_kind": f.kind, "name": f.name, "sha256": f.sha256, "size": f.size,
-            "archive": f"{f.sha256[:2]}/{f.sha256}",
+            "archive": item_name(f.sha256),
             "received_at": f.received_at.isoformat(), "reason": f.reason,
             "settings": f.settings}
 
